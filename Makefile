@@ -1,0 +1,80 @@
+# vauth: plain Makefile. make, make check, make bench, make fuzz, make install.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WERROR  ?= -Werror
+WARN     = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wvla $(WERROR)
+HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2
+BUILD    = build
+SAN     ?=
+ifeq ($(SAN),1)
+BUILD    = build-san
+CFLAGS   = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+           -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+HARDEN   =
+endif
+
+MYSQL_CFLAGS := $(shell mysql_config --cflags 2>/dev/null)
+MYSQL_LIBS   := $(shell mysql_config --libs 2>/dev/null || echo -lmariadb)
+ALL_CFLAGS    = $(WARN) $(HARDEN) $(CFLAGS) -D_GNU_SOURCE -Iinclude $(CPPFLAGS)
+
+# Linked into vchkpw: no MySQL, no libcrypt.
+CLIENT_OBJ = $(BUILD)/lib/proto.o $(BUILD)/lib/chkpw.o $(BUILD)/lib/io.o \
+             $(BUILD)/lib/client.o
+# Shared by the daemon and the admin tools.
+LIB_OBJ    = $(CLIENT_OBJ) $(BUILD)/lib/name.o $(BUILD)/lib/passwd.o \
+             $(BUILD)/lib/md5.o
+VAUTHD_OBJ = $(BUILD)/vauthd/main.o $(BUILD)/vauthd/conf.o \
+             $(BUILD)/vauthd/log.o $(BUILD)/vauthd/pool.o \
+             $(BUILD)/vauthd/request.o $(BUILD)/vauthd/server.o \
+             $(BUILD)/vauthd/lastauth.o $(BUILD)/vauthd/stats.o
+UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
+BIN        = $(BUILD)/bin
+PROGS      = $(BIN)/vchkpw $(BIN)/vauthd
+
+.PHONY: all check unit-check integration-check san-check clean install bench fuzz
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/vauthd/pool.o: ALL_CFLAGS += $(MYSQL_CFLAGS)
+
+$(BIN)/vchkpw: $(BUILD)/vchkpw.o $(CLIENT_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(BIN)/vauthd: $(VAUTHD_OBJ) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MYSQL_LIBS) -lcrypt -lpthread
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(BUILD)/vauthd/conf.o $(BUILD)/vauthd/log.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Ivauthd $(LDFLAGS) -o $@ $^ -lcrypt
+
+TOOLS      = $(BIN)/mkhash
+
+$(BIN)/mkhash: $(BUILD)/tests/tools/mkhash.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcrypt
+
+check: all $(UNIT_TESTS) $(TOOLS)
+	BIN=$(BIN) BUILD=$(BUILD) tests/run
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -m 755 $(BIN)/vauthd $(DESTDIR)$(SBINDIR)/vauthd
+	install -m 755 $(BIN)/vchkpw $(DESTDIR)$(BINDIR)/vchkpw

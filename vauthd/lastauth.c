@@ -1,0 +1,122 @@
+/* lastauth.c: records each successful login off the reply path, in batches. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "lastauth.h"
+#include "log.h"
+
+#define BATCH_MAX 256
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t thread;
+	struct pool *pool;
+	struct lastauth_entry q[LASTAUTH_QUEUE_MAX];
+	size_t head, count;
+	int stop, running;
+	unsigned long dropped;
+} la = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+
+void
+lastauth_note(const char *user, const char *domain, const char *ip,
+    size_t iplen)
+{
+	struct lastauth_entry *e;
+
+	pthread_mutex_lock(&la.lock);
+	if (!la.running || la.count == LASTAUTH_QUEUE_MAX) {
+		if (la.running)
+			la.dropped++;
+		pthread_mutex_unlock(&la.lock);
+		return;
+	}
+	e = &la.q[(la.head + la.count) % LASTAUTH_QUEUE_MAX];
+	snprintf(e->user, sizeof(e->user), "%s", user);
+	snprintf(e->domain, sizeof(e->domain), "%s", domain);
+	if (iplen > PROTO_MAX_IP)
+		iplen = 0;
+	memcpy(e->ip, ip, iplen);
+	e->ip[iplen] = '\0';
+	e->when = (int64_t)time(NULL);
+	la.count++;
+	if (la.count >= BATCH_MAX)
+		pthread_cond_signal(&la.wake);
+	pthread_mutex_unlock(&la.lock);
+}
+
+static void *
+writer(void *arg)
+{
+	static struct lastauth_entry batch[BATCH_MAX];
+	struct pool_conn *c;
+	struct timespec until;
+	size_t n, i;
+	int stop;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&la.lock);
+		if (la.count < BATCH_MAX && !la.stop) {
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += LASTAUTH_FLUSH_MS * 1000000L;
+			until.tv_sec += until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			pthread_cond_timedwait(&la.wake, &la.lock, &until);
+		}
+		n = la.count < BATCH_MAX ? la.count : BATCH_MAX;
+		for (i = 0; i < n; i++)
+			batch[i] = la.q[(la.head + i) % LASTAUTH_QUEUE_MAX];
+		la.head = (la.head + n) % LASTAUTH_QUEUE_MAX;
+		la.count -= n;
+		stop = la.stop && la.count == 0;
+		pthread_mutex_unlock(&la.lock);
+		if (n > 0) {
+			c = pool_acquire(la.pool, 5000);
+			if (c == NULL || pool_lastauth_write(c, batch, n) < 0)
+				log_msg(LOG_WARNING, "lastauth: %zu records "
+				    "not written", n);
+			if (c != NULL)
+				pool_release(la.pool, c);
+		}
+		if (stop)
+			return NULL;
+	}
+}
+
+int
+lastauth_start(struct pool *pool)
+{
+	la.pool = pool;
+	la.stop = 0;
+	if (pthread_create(&la.thread, NULL, writer, NULL) != 0)
+		return -1;
+	la.running = 1;
+	return 0;
+}
+
+void
+lastauth_stop(void)
+{
+	if (!la.running)
+		return;
+	pthread_mutex_lock(&la.lock);
+	la.stop = 1;
+	pthread_cond_signal(&la.wake);
+	pthread_mutex_unlock(&la.lock);
+	pthread_join(la.thread, NULL);
+	la.running = 0;
+}
+
+unsigned long
+lastauth_dropped(void)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&la.lock);
+	n = la.dropped;
+	pthread_mutex_unlock(&la.lock);
+	return n;
+}

@@ -1,0 +1,71 @@
+/* pool.h: pooled MySQL connections and the prepared statements vauthd runs. */
+#ifndef VAUTHD_POOL_H
+#define VAUTHD_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "name.h"
+#include "passwd.h"
+#include "proto.h"
+
+struct conf;
+struct pool;
+struct pool_conn;
+
+/* One row of vpopmail's vpopmail table, as vauthd needs it. */
+struct pool_user {
+	char name[NAME_MAX_USER + 1];
+	char domain[NAME_MAX_DOMAIN + 1];
+	char passwd[PASSWD_MAX_HASH + 1];
+	char clear[PASSWD_MAX_CLEAR + 1];
+	char dir[PROTO_MAX_HOME + 1];
+	char shell[PROTO_MAX_QUOTA + 1];
+	uint32_t pw_uid, pw_gid;	/* vpopmail's flag words, not ids */
+};
+
+/* TEMP-safe: zero is an error. */
+enum pool_status {
+	POOL_ERROR = 0,
+	POOL_NOTFOUND,
+	POOL_FOUND,
+};
+
+struct lastauth_entry {
+	char user[NAME_MAX_USER + 1];
+	char domain[NAME_MAX_DOMAIN + 1];
+	char ip[PROTO_MAX_IP + 1];
+	int64_t when;
+};
+
+/* Counters for stats; read without locks, so approximate. */
+struct pool_stats {
+	unsigned long connects, reconnects, errors;
+};
+
+/* Call once from main before any thread. Returns 0 or -1. */
+int pool_library_init(void);
+
+/* size connections, opened lazily. NULL on allocation failure. */
+struct pool *pool_new(const struct conf *conf, int size);
+void pool_free(struct pool **pool);
+
+/* Waits at most timeout_ms for a free connection; NULL (errno ETIMEDOUT)
+ * when none came free. A caller that got one must release it. */
+struct pool_conn *pool_acquire(struct pool *pool, int timeout_ms);
+void pool_release(struct pool *pool, struct pool_conn *conn);
+
+/* Looks up user@domain, where domain may be an alias domain (aliasdomains
+ * table, used when the database has it). Reconnects, re-prepares and retries
+ * once on a failed connection. */
+enum pool_status pool_user_lookup(struct pool_conn *conn, const char *user,
+    const char *domain, struct pool_user *out);
+
+/* Upserts n lastauth rows in one transaction. Returns 0, or -1 on error;
+ * a database without the lastauth table counts as success. */
+int pool_lastauth_write(struct pool_conn *conn,
+    const struct lastauth_entry *e, size_t n);
+
+void pool_get_stats(struct pool *pool, struct pool_stats *out);
+
+#endif

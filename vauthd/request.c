@@ -1,0 +1,199 @@
+/* request.c: handle one decoded request: route, look up, verify, answer. */
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "lastauth.h"
+#include "log.h"
+#include "name.h"
+#include "passwd.h"
+#include "pool.h"
+#include "request.h"
+#include "stats.h"
+#include "vpopmail.h"
+
+/* Room for an escaped login or address in a log line. */
+#define LOG_FIELD 160
+
+static const char *
+result_name(enum auth_result r)
+{
+	return r == AUTH_OK ? "ok" : r == AUTH_NO ? "no" : "temp";
+}
+
+static int
+service_disabled(enum proto_service svc, uint32_t flags)
+{
+	switch (svc) {
+	case SVC_POP3:
+		return (flags & VPW_NO_POP) != 0;
+	case SVC_IMAP:
+		return (flags & VPW_NO_IMAP) != 0;
+	case SVC_SMTP:
+		return (flags & VPW_NO_SMTP) != 0;
+	case SVC_WEBMAIL:
+		return (flags & VPW_NO_WEBMAIL) != 0;
+	case SVC_NONE:
+		break;
+	}
+	return 1;
+}
+
+/* Secrets that look like a digest: 32 hex digits. */
+static int
+is_hex32(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len != 32)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+		    (s[i] >= 'A' && s[i] <= 'F')))
+			return 0;
+	return 1;
+}
+
+static void
+fill_user(const struct conf *cf, const struct pool_user *row,
+    struct proto_user *u)
+{
+	snprintf(u->user, sizeof(u->user), "%s", row->name);
+	name_fold(u->user, strlen(u->user));
+	snprintf(u->domain, sizeof(u->domain), "%s", row->domain);
+	name_fold(u->domain, strlen(u->domain));
+	snprintf(u->home, sizeof(u->home), "%s", row->dir);
+	snprintf(u->quota, sizeof(u->quota), "%s", row->shell);
+	u->uid = (uint32_t)cf->virtual_uid;
+	u->gid = (uint32_t)cf->virtual_gid;
+	u->flags = row->pw_gid;
+}
+
+/* AUTH and LOOKUP share this path; lookup skips the password. */
+static enum auth_result
+login(const struct request_ctx *ctx, const struct proto_request *req,
+    int lookup, struct proto_user *out, const char **reason)
+{
+	char user[NAME_MAX_USER + 1], domain[NAME_MAX_DOMAIN + 1];
+	struct pool_user row;
+	struct pool_conn *conn;
+	enum pool_status st;
+	int match;
+
+	if (name_split_login(req->login.p, req->login.len,
+	    ctx->conf->default_domain, user, domain, reason) < 0)
+		return AUTH_NO;
+	conn = pool_acquire(ctx->pool, ctx->conf->queue_timeout_ms);
+	if (conn == NULL) {
+		*reason = "no database connection came free";
+		return AUTH_TEMP;
+	}
+	st = pool_user_lookup(conn, user, domain, &row);
+	pool_release(ctx->pool, conn);
+	if (st == POOL_ERROR) {
+		*reason = "database lookup failed";
+		return AUTH_TEMP;
+	}
+	if (st == POOL_NOTFOUND) {
+		if (!lookup)
+			passwd_burn(req->secret.p, req->secret.len);
+		*reason = "unknown user";
+		return AUTH_NO;
+	}
+	if (lookup) {
+		match = 1;
+	} else {
+		match = passwd_verify(row.passwd, row.clear, req->secret.p,
+		    req->secret.len);
+		if (!match && req->extra.len > 0 &&
+		    is_hex32(req->secret.p, req->secret.len))
+			match = passwd_verify_digest(req->service, row.clear,
+			    req->secret.p, req->secret.len, req->extra.p,
+			    req->extra.len);
+	}
+	explicit_bzero(row.passwd, sizeof(row.passwd));
+	explicit_bzero(row.clear, sizeof(row.clear));
+	if (!match) {
+		*reason = "wrong password";
+		return AUTH_NO;
+	}
+	if (service_disabled(req->service, row.pw_gid)) {
+		*reason = "service disabled for this user";
+		return AUTH_NO;
+	}
+	if (row.dir[0] != '/') {
+		*reason = "user has no absolute home directory";
+		return AUTH_TEMP;
+	}
+	fill_user(ctx->conf, &row, out);
+	*reason = lookup ? "userdb lookup" : "password ok";
+	return AUTH_OK;
+}
+
+static void
+log_login(const struct proto_request *req, const struct peer *peer,
+    enum auth_result r, const char *reason)
+{
+	char who[LOG_FIELD], ip[LOG_FIELD];
+
+	log_escape(req->login.p, req->login.len, who, sizeof(who));
+	log_escape(req->remote_ip.p, req->remote_ip.len, ip, sizeof(ip));
+	log_msg(r == AUTH_TEMP ? LOG_WARNING : LOG_INFO,
+	    "%s service=%s user=%s ip=%s result=%s reason=%s pid=%ld",
+	    req->op == PROTO_LOOKUP ? "lookup" : "login",
+	    proto_service_name(req->service), who, ip[0] ? ip : "-",
+	    result_name(r), reason, (long)peer->pid);
+}
+
+void
+request_handle(const struct request_ctx *ctx, const struct peer *peer,
+    const struct proto_request *req, struct proto_response *resp,
+    char *text, size_t cap)
+{
+	const char *reason = "";
+	int n;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->result = AUTH_TEMP;
+	switch (req->op) {
+	case PROTO_AUTH:
+		resp->result = login(ctx, req, 0, &resp->user, &reason);
+		if (resp->result == AUTH_OK)
+			lastauth_note(resp->user.user, resp->user.domain,
+			    req->remote_ip.p, req->remote_ip.len);
+		stats_login(req->service, resp->result);
+		log_login(req, peer, resp->result, reason);
+		break;
+	case PROTO_LOOKUP:
+		if (peer->uid != 0) {
+			resp->result = AUTH_NO;
+			reason = "lookup refused: peer is not root";
+		} else {
+			resp->result = login(ctx, req, 1, &resp->user, &reason);
+		}
+		log_login(req, peer, resp->result, reason);
+		break;
+	case PROTO_STATS:
+		if (peer->uid != 0) {
+			resp->result = AUTH_NO;
+			break;
+		}
+		n = stats_format(req->format.p, req->format.len, ctx->pool,
+		    text, cap);
+		if (n < 0) {
+			resp->result = AUTH_NO;
+			break;
+		}
+		resp->text.p = text;
+		resp->text.len = (size_t)n;
+		resp->result = AUTH_OK;
+		break;
+	case PROTO_FLUSH:
+		/* Nothing is cached yet; a flush trivially succeeds. */
+		resp->result = peer->uid == 0 ? AUTH_OK : AUTH_NO;
+		break;
+	case PROTO_PING:
+		resp->result = AUTH_OK;
+		break;
+	}
+}
