@@ -11,10 +11,10 @@ WERROR  ?= -Werror
 WARN     = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla $(WERROR)
 HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2
-BUILD    = build
+BUILD   ?= build
 SAN     ?=
 ifeq ($(SAN),1)
-BUILD    = build-san
+BUILD   := $(BUILD)-san
 CFLAGS   = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
@@ -30,14 +30,16 @@ CLIENT_OBJ = $(BUILD)/lib/proto.o $(BUILD)/lib/chkpw.o $(BUILD)/lib/io.o \
              $(BUILD)/lib/client.o
 # Shared by the daemon and the admin tools.
 LIB_OBJ    = $(CLIENT_OBJ) $(BUILD)/lib/name.o $(BUILD)/lib/passwd.o \
-             $(BUILD)/lib/md5.o
+             $(BUILD)/lib/md5.o $(BUILD)/lib/atomic.o \
+             $(BUILD)/lib/errbuf.o
 VAUTHD_OBJ = $(BUILD)/vauthd/main.o $(BUILD)/vauthd/conf.o \
              $(BUILD)/vauthd/log.o $(BUILD)/vauthd/pool.o \
              $(BUILD)/vauthd/request.o $(BUILD)/vauthd/server.o \
              $(BUILD)/vauthd/lastauth.o $(BUILD)/vauthd/stats.o
+VADMIN_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard vadmin/*.c))
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 BIN        = $(BUILD)/bin
-PROGS      = $(BIN)/vchkpw $(BIN)/vauthd
+PROGS      = $(BIN)/vchkpw $(BIN)/vauthd $(BIN)/vadmin
 
 .PHONY: all check unit-check integration-check san-check clean install bench fuzz
 all: $(PROGS)
@@ -51,6 +53,12 @@ $(BUILD)/vauthd/pool.o: ALL_CFLAGS += $(MYSQL_CFLAGS)
 $(BIN)/vchkpw: $(BUILD)/vchkpw.o $(CLIENT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+$(BIN)/vadmin: $(VADMIN_OBJ) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MYSQL_LIBS) -lcdb -lcrypt
+
+$(BUILD)/vadmin/%.o: ALL_CFLAGS += $(MYSQL_CFLAGS) -Ivadmin
 
 $(BIN)/vauthd: $(VAUTHD_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)

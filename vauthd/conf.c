@@ -11,22 +11,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "errbuf.h"
 #include "passwd.h"
-
-static int
-errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 void
 conf_defaults(struct conf *c)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "errbuf.h"
 #include "io.h"
 #include "log.h"
 #include "server.h"
@@ -60,21 +61,6 @@ static struct {
 static const struct request_ctx *rctx;
 static struct conn *conns;
 static int nconns;
-
-static int
-errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static void
 allow_uid(uid_t uid)
