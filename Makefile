@@ -31,9 +31,9 @@ CLIENT_OBJ = $(BUILD)/lib/proto.o $(BUILD)/lib/chkpw.o $(BUILD)/lib/io.o \
 # Shared by the daemon and the admin tools.
 LIB_OBJ    = $(CLIENT_OBJ) $(BUILD)/lib/name.o $(BUILD)/lib/passwd.o \
              $(BUILD)/lib/md5.o $(BUILD)/lib/atomic.o \
-             $(BUILD)/lib/errbuf.o
-VAUTHD_OBJ = $(BUILD)/vauthd/main.o $(BUILD)/vauthd/conf.o \
-             $(BUILD)/vauthd/log.o $(BUILD)/vauthd/pool.o \
+             $(BUILD)/lib/errbuf.o $(BUILD)/lib/conf.o
+VAUTHD_OBJ = $(BUILD)/vauthd/main.o $(BUILD)/vauthd/log.o \
+             $(BUILD)/vauthd/pool.o \
              $(BUILD)/vauthd/request.o $(BUILD)/vauthd/server.o \
              $(BUILD)/vauthd/lastauth.o $(BUILD)/vauthd/stats.o
 VADMIN_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard vadmin/*.c))
@@ -64,7 +64,7 @@ $(BIN)/vauthd: $(VAUTHD_OBJ) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(MYSQL_LIBS) -lcrypt -lpthread
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(BUILD)/vauthd/conf.o $(BUILD)/vauthd/log.o
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(BUILD)/vauthd/log.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -Ivauthd $(LDFLAGS) -o $@ $^ -lcrypt
 

@@ -1,4 +1,4 @@
-/* conf.c: vauthd's configuration: keys, defaults, parsing. */
+/* conf.c: the vauth configuration (vauthd.conf): keys, defaults, parsing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

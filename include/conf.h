@@ -1,6 +1,6 @@
-/* conf.h: vauthd's configuration: keys, defaults, parsing. */
-#ifndef VAUTHD_CONF_H
-#define VAUTHD_CONF_H
+/* conf.h: the vauth configuration (vauthd.conf), read by vauthd and vadmin. */
+#ifndef VAUTH_CONF_H
+#define VAUTH_CONF_H
 
 #include <stddef.h>
 #include <sys/types.h>
