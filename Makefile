@@ -86,3 +86,5 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	install -m 755 $(BIN)/vauthd $(DESTDIR)$(SBINDIR)/vauthd
 	install -m 755 $(BIN)/vchkpw $(DESTDIR)$(BINDIR)/vchkpw
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 644 vchkpw.8 vauthd/vauthd.8 $(DESTDIR)$(MANDIR)/man8/
