@@ -16,6 +16,11 @@
 #define EXIT_NO    1
 #define EXIT_USAGE 2
 #define EXIT_TEMP  111
+/* Dovecot's lookups (AUTHORIZED=1) read exit codes their own way
+ * (db-checkpassword.c, 2.3): 3 means no such user, 2 (which
+ * checkpassword-reply returns when told AUTHORIZED=2) means found, and
+ * anything else, 1 included, is an internal failure. */
+#define EXIT_DOVECOT_UNKNOWN 3
 
 /* Long enough for "userdb_mail=maildir:" plus a home and "/Maildir". */
 #define ENV_MAX (PROTO_MAX_HOME + 64)
@@ -39,15 +44,18 @@ die(int code, const char *fmt, ...)
 	exit(code);
 }
 
-/* The one place an answer becomes an exit status. */
+/* The one place an answer becomes an exit status. A Dovecot lookup that
+ * finds no user must say 3: Dovecot would take 1 for an internal failure,
+ * and a userdb that fails that way defers mail for unknown users instead
+ * of refusing it. */
 static int
-exit_code(enum auth_result r)
+exit_code(enum auth_result r, int dovecot_lookup)
 {
 	switch (r) {
 	case AUTH_OK:
 		return EXIT_OK;
 	case AUTH_NO:
-		return EXIT_NO;
+		return dovecot_lookup ? EXIT_DOVECOT_UNKNOWN : EXIT_NO;
 	case AUTH_TEMP:
 		break;
 	}
@@ -100,6 +108,21 @@ pick_service(const char *opt, const char *prog)
 	return SVC_POP3;
 }
 
+/* A Dovecot lookup names Dovecot's service, which may be none we know:
+ * lmtp and doveadm look users up on behalf of no login, and then no
+ * per-service flag may hide the user (SVC_NONE). Guessing from the program
+ * name, checkpassword-reply, would say POP3. */
+static enum proto_service
+pick_lookup_service(const char *opt)
+{
+	const char *s;
+
+	if (opt != NULL)
+		return pick_service(opt, "");
+	s = getenv("SERVICE");
+	return s != NULL ? proto_service_parse(s) : SVC_NONE;
+}
+
 static void
 env_set(const char *name, const char *value)
 {
@@ -127,7 +150,7 @@ env_fmt(const char *name, const char *fmt, ...)
 }
 
 static void
-set_environment(const struct proto_user *u, int dovecot)
+set_environment(const struct proto_user *u, int dovecot, int lookup)
 {
 	env_fmt("USER", "%s@%s", u->user, u->domain);
 	env_set("HOME", u->home);
@@ -137,14 +160,19 @@ set_environment(const struct proto_user *u, int dovecot)
 	env_fmt("MAILDIR", "%s/Maildir", u->home);
 	env_set("QUOTA", u->quota);
 	if (dovecot) {
-		/* Dovecot refuses a checkpassword that changes uid; it takes
-		 * the ids as userdb fields instead (checkpassword-reply reads
-		 * the variables that EXTRA names). */
+		/* checkpassword-reply refuses to run when our uid differs
+		 * from the auth process's (ORIG_UID), so the ids travel as
+		 * userdb fields instead: it copies the variables EXTRA names
+		 * into its reply, after user= (from USER, which renames the
+		 * login to its canonical user@domain) and userdb_home= (from
+		 * HOME). */
 		env_fmt("userdb_uid", "%lu", (unsigned long)u->uid);
 		env_fmt("userdb_gid", "%lu", (unsigned long)u->gid);
 		env_fmt("userdb_mail", "maildir:%s/Maildir", u->home);
 		env_set("EXTRA", "userdb_uid userdb_gid userdb_mail");
-		if (getenv("AUTHORIZED") != NULL)
+		/* Tells checkpassword-reply that the lookup succeeded; it
+		 * then exits 2, which is what Dovecot expects of one. */
+		if (lookup)
 			env_set("AUTHORIZED", "2");
 	}
 }
@@ -177,7 +205,7 @@ main(int argc, char **argv)
 	struct chkpw_input ci;
 	struct proto_request req;
 	struct proto_response resp;
-	const char *svc_opt = NULL, *sock, *prog, *base, *ip;
+	const char *svc_opt = NULL, *sock, *prog, *base, *ip, *authorized;
 	int c, dovecot = 0, lookup, code;
 	ssize_t n;
 
@@ -216,13 +244,25 @@ main(int argc, char **argv)
 	if (chkpw_parse(in, (size_t)n, &ci) < 0)
 		die(EXIT_USAGE, "malformed input on fd 3");
 
-	/* Dovecot's userdb lookup: a login without a password. vauthd
-	 * answers it only to root. */
-	lookup = dovecot && getenv("AUTHORIZED") != NULL &&
-	    strcmp(getenv("AUTHORIZED"), "1") == 0;
+	/* Dovecot's userdb (or passdb) lookup: a login without a password,
+	 * flagged AUTHORIZED=1. vauthd answers it only to root and to
+	 * lookup_users. A credentials lookup wants the password itself,
+	 * which vauthd never hands out: only PLAIN and LOGIN can work. */
+	lookup = 0;
+	authorized = getenv("AUTHORIZED");
+	if (dovecot && authorized != NULL) {
+		if (strcmp(authorized, "1") != 0)
+			die(EXIT_TEMP, "unexpected AUTHORIZED value from Dovecot");
+		if (getenv("CREDENTIALS_LOOKUP") != NULL)
+			die(EXIT_TEMP, "Dovecot asked for a stored password, "
+			    "which vauthd never reveals: set auth_mechanisms "
+			    "= plain login");
+		lookup = 1;
+	}
 	memset(&req, 0, sizeof(req));
 	req.op = lookup ? PROTO_LOOKUP : PROTO_AUTH;
-	req.service = pick_service(svc_opt, prog);
+	req.service = lookup ? pick_lookup_service(svc_opt) :
+	    pick_service(svc_opt, prog);
 	req.login.p = ci.login;
 	req.login.len = ci.login_len;
 	req.secret.p = ci.secret;
@@ -235,7 +275,7 @@ main(int argc, char **argv)
 	if (ci.login_len > PROTO_MAX_LOGIN || ci.secret_len > PROTO_MAX_SECRET ||
 	    ci.extra_len > PROTO_MAX_EXTRA) {
 		explicit_bzero(in, sizeof(in));
-		return EXIT_NO;	/* no such login can exist */
+		return exit_code(AUTH_NO, lookup);	/* no such login exists */
 	}
 	if (req.remote_ip.len > PROTO_MAX_IP)
 		req.remote_ip.len = 0;
@@ -247,11 +287,11 @@ main(int argc, char **argv)
 		    strerror(errno));
 	}
 	explicit_bzero(in, sizeof(in));
-	code = exit_code(resp.result);
+	code = exit_code(resp.result, lookup);
 	if (code != EXIT_OK)
 		return code;
 
-	set_environment(&resp.user, dovecot);
+	set_environment(&resp.user, dovecot, lookup);
 	if (geteuid() == 0 && !dovecot) {
 		drop_privileges(&resp.user);
 		if (chdir(resp.user.home) < 0)

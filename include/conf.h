@@ -11,7 +11,7 @@
 #define CONF_MAX_LINE     1024
 #define CONF_MAX_PATH     256
 #define CONF_MAX_WORD     128
-#define CONF_MAX_ALLOW    16	/* entries in allow_users */
+#define CONF_MAX_ALLOW    16	/* entries in allow_users, lookup_users */
 #define CONF_MAX_WORKERS  256
 #define CONF_ERR_LEN      256
 
@@ -22,6 +22,10 @@ struct conf {
 	char user[CONF_MAX_WORD];	/* drop to this user when started as root */
 	char allow_users[CONF_MAX_ALLOW][CONF_MAX_WORD];
 	int n_allow_users;
+	/* Users besides root whose peers may ask LOOKUP (user fields
+	 * without a password): Dovecot's auth process, for its userdb. */
+	char lookup_users[CONF_MAX_ALLOW][CONF_MAX_WORD];
+	int n_lookup_users;
 	int workers;
 	int max_connections;
 	int client_timeout_ms;		/* a client must send its request in this */

@@ -28,7 +28,11 @@
  *               timestamp (POP3). remote_ip may be empty.
  *   'L' LOOKUP  service, string login
  *               User fields without a password (Dovecot's userdb lookup).
- *               Answered only to peers with uid 0.
+ *               service may be 0 (SVC_NONE) for a lookup on behalf of no
+ *               login service (delivery, doveadm): no per-service flag
+ *               applies then.
+ *               Answered only to peers with uid 0 or a uid named in
+ *               vauthd.conf's lookup_users; others get 'T'.
  *   'F' FLUSH   no items: forget cached state. uid 0 peers only.
  *   'S' STATS   string format ("text" or "prometheus"). uid 0 peers only.
  *   'P' PING    no items.

@@ -73,21 +73,22 @@ set_bool(int *dst, const char *v)
 	return 0;
 }
 
+/* A list of user names, separated by commas or blanks (allow_users,
+ * lookup_users). */
 static int
-set_allow(struct conf *c, const char *v)
+set_users(char list[][CONF_MAX_WORD], int *n, const char *v)
 {
 	char buf[CONF_MAX_LINE], *tok, *save = NULL;
 
 	if (set_str(buf, sizeof(buf), v) < 0)
 		return -1;
-	c->n_allow_users = 0;
+	*n = 0;
 	for (tok = strtok_r(buf, " ,", &save); tok != NULL;
 	    tok = strtok_r(NULL, " ,", &save)) {
-		if (c->n_allow_users == CONF_MAX_ALLOW ||
-		    set_str(c->allow_users[c->n_allow_users],
-		    CONF_MAX_WORD, tok) < 0)
+		if (*n == CONF_MAX_ALLOW ||
+		    set_str(list[*n], CONF_MAX_WORD, tok) < 0)
 			return -1;
-		c->n_allow_users++;
+		(*n)++;
 	}
 	return 0;
 }
@@ -134,7 +135,9 @@ set_key(struct conf *c, const char *k, const char *v)
 		return 0;
 	}
 	if (strcmp(k, "allow_users") == 0)
-		return set_allow(c, v);
+		return set_users(c->allow_users, &c->n_allow_users, v);
+	if (strcmp(k, "lookup_users") == 0)
+		return set_users(c->lookup_users, &c->n_lookup_users, v);
 	if (strcmp(k, "workers") == 0)
 		return set_int(&c->workers, v, 0, CONF_MAX_WORKERS);
 	if (strcmp(k, "max_connections") == 0)

@@ -163,7 +163,8 @@ proto_decode_request(const unsigned char *buf, size_t len,
 		req->service = svc;
 		break;
 	case PROTO_LOOKUP:
-		if (rd_byte(&r, &svc) < 0 || !valid_service(svc) ||
+		if (rd_byte(&r, &svc) < 0 ||
+		    !(svc == SVC_NONE || valid_service(svc)) ||
 		    rd_str(&r, PROTO_MAX_LOGIN, &req->login) < 0)
 			goto bad;
 		req->service = svc;
@@ -209,7 +210,8 @@ proto_encode_request(const struct proto_request *req, unsigned char *buf,
 			goto full;
 		break;
 	case PROTO_LOOKUP:
-		if (!valid_service(req->service) ||
+		if (!(req->service == SVC_NONE ||
+		    valid_service(req->service)) ||
 		    wr_byte(&w, req->service) < 0 ||
 		    wr_str(&w, req->login.p, req->login.len, PROTO_MAX_LOGIN) < 0)
 			goto full;

@@ -117,7 +117,10 @@ login(const struct request_ctx *ctx, const struct proto_request *req,
 		*reason = "wrong password";
 		return AUTH_NO;
 	}
-	if (service_disabled(req->service, row.pw_gid)) {
+	/* A lookup for no login service (mail delivery, doveadm) must find
+	 * a user whatever services they may log in to. */
+	if (!(lookup && req->service == SVC_NONE) &&
+	    service_disabled(req->service, row.pw_gid)) {
 		*reason = "service disabled for this user";
 		return AUTH_NO;
 	}
@@ -165,9 +168,12 @@ request_handle(const struct request_ctx *ctx, const struct peer *peer,
 		log_login(req, peer, resp->result, reason);
 		break;
 	case PROTO_LOOKUP:
-		if (peer->uid != 0) {
-			resp->result = AUTH_NO;
-			reason = "lookup refused: peer is not root";
+		/* TEMP, not NO: a refusal says nothing about the user, and a
+		 * userdb told "no such user" would bounce mail. */
+		if (!peer->may_lookup) {
+			resp->result = AUTH_TEMP;
+			reason = "lookup refused: peer is neither root nor in "
+			    "lookup_users";
 		} else {
 			resp->result = login(ctx, req, 1, &resp->user, &reason);
 		}

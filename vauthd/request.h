@@ -13,6 +13,7 @@ struct peer {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
+	int may_lookup;		/* root or one of lookup_users */
 };
 
 struct request_ctx {

@@ -47,6 +47,8 @@ static struct {
 	int n;
 	gid_t gid;
 	int have_gid;
+	uid_t lookup_uids[CONF_MAX_ALLOW];	/* besides root */
+	int n_lookup;
 } allowed;
 
 static struct {
@@ -78,12 +80,22 @@ server_peers_init(const struct conf *cf, char *err, size_t errlen)
 	int i;
 
 	allowed.n = 0;
+	allowed.n_lookup = 0;
 	allow_uid(0);
 	for (i = 0; i < cf->n_allow_users; i++) {
 		pw = getpwnam(cf->allow_users[i]);
 		if (pw == NULL)
 			return errf(err, errlen, "allow_users: no such user %s",
 			    cf->allow_users[i]);
+		allow_uid(pw->pw_uid);
+	}
+	/* Whoever may look users up may also connect. */
+	for (i = 0; i < cf->n_lookup_users; i++) {
+		pw = getpwnam(cf->lookup_users[i]);
+		if (pw == NULL)
+			return errf(err, errlen, "lookup_users: no such user "
+			    "%s", cf->lookup_users[i]);
+		allowed.lookup_uids[allowed.n_lookup++] = pw->pw_uid;
 		allow_uid(pw->pw_uid);
 	}
 	if (cf->socket_group[0] != '\0') {
@@ -112,6 +124,19 @@ peer_allowed(const struct peer *p)
 		return 1;
 	for (i = 0; i < allowed.n; i++)
 		if (allowed.uids[i] == p->uid)
+			return 1;
+	return 0;
+}
+
+static int
+peer_may_lookup(const struct peer *p)
+{
+	int i;
+
+	if (p->uid == 0)
+		return 1;
+	for (i = 0; i < allowed.n_lookup; i++)
+		if (allowed.lookup_uids[i] == p->uid)
 			return 1;
 	return 0;
 }
@@ -240,6 +265,7 @@ accept_all(int lfd, int ep)
 		c->peer.pid = cred.pid;
 		c->peer.uid = cred.uid;
 		c->peer.gid = cred.gid;
+		c->peer.may_lookup = peer_may_lookup(&c->peer);
 		if (!peer_allowed(&c->peer)) {
 			log_msg(LOG_WARNING, "refused peer uid=%ld gid=%ld "
 			    "pid=%ld", (long)cred.uid, (long)cred.gid,

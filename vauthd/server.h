@@ -13,8 +13,9 @@
 int server_listen(const struct conf *conf, uid_t owner, char *err,
     size_t errlen);
 
-/* Resolves who may connect (root, ourselves, allow_users, members of the
- * socket's group). Call before dropping privileges. Returns 0 or -1. */
+/* Resolves who may connect (root, ourselves, allow_users, lookup_users,
+ * members of the socket's group) and who may ask LOOKUP (root and
+ * lookup_users). Call before dropping privileges. Returns 0 or -1. */
 int server_peers_init(const struct conf *conf, char *err, size_t errlen);
 
 /* Runs the event loop and the workers until SIGTERM or SIGINT. Returns 0

@@ -13,6 +13,7 @@ test_parse(void)
 	    "mysql_port = 3307\r\n"
 	    "default_domain = Example.COM\n"
 	    "allow_users = qmaild, dovecot\n"
+	    "lookup_users = dovecot\n"
 	    "lastauth = no\n";
 	struct conf c;
 	char err[CONF_ERR_LEN];
@@ -23,6 +24,8 @@ test_parse(void)
 	CHECK(c.mysql_port == 3307);
 	CHECK(strcmp(c.default_domain, "example.com") == 0);
 	CHECK(c.n_allow_users == 2 && strcmp(c.allow_users[1], "dovecot") == 0);
+	CHECK(c.n_lookup_users == 1 &&
+	    strcmp(c.lookup_users[0], "dovecot") == 0);
 	CHECK(c.lastauth == 0);
 	CHECK(c.socket_mode == 0660);
 }
@@ -40,6 +43,8 @@ test_errors(void)
 		{ "socket_mode = 999\n", "line 1: bad value" },
 		{ "default_domain = ../x\n", "line 1: bad value" },
 		{ "log = file\n", "line 1: bad value" },
+		{ "lookup_users = a b c d e f g h i j k l m n o p q\n",
+		    "line 1: bad value" },	/* over CONF_MAX_ALLOW */
 	};
 	struct conf c;
 	char err[CONF_ERR_LEN];

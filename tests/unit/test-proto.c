@@ -43,6 +43,26 @@ test_auth_roundtrip(void)
 	CHECK(proto_decode_request(buf + 2, (size_t)n - 1, &out) < 0);
 }
 
+/* A lookup may name no login service (delivery, doveadm); an AUTH may not. */
+static void
+test_lookup_without_service(void)
+{
+	unsigned char buf[PROTO_MAX_REQUEST + 2];
+	struct proto_request in, out;
+	int n;
+
+	memset(&in, 0, sizeof(in));
+	in.op = PROTO_LOOKUP;
+	in.service = SVC_NONE;
+	in.login = S("alice@example.com");
+	n = proto_encode_request(&in, buf, sizeof(buf));
+	CHECK(n > 2);
+	CHECK(proto_decode_request(buf + 2, (size_t)n - 2, &out) == 0);
+	CHECK(out.op == PROTO_LOOKUP && out.service == SVC_NONE);
+	in.op = PROTO_AUTH;
+	CHECK(proto_encode_request(&in, buf, sizeof(buf)) < 0);
+}
+
 static void
 test_bad_requests(void)
 {
@@ -55,6 +75,8 @@ test_bad_requests(void)
 		{ "version 2", { 2, 'P' }, 2 },
 		{ "unknown op", { 1, 'Z' }, 2 },
 		{ "bad service", { 1, 'A', 'x', 0, 0, 0, 0, 0, 0, 0, 0 }, 11 },
+		{ "auth for no service", { 1, 'A', 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+		    11 },
 		{ "string past end", { 1, 'L', 'p', 0, 9, 'a' }, 6 },
 		{ "NUL in login", { 1, 'L', 'p', 0, 2, 'a', 0 }, 7 },
 		{ "ping with junk", { 1, 'P', 0 }, 3 },
@@ -132,6 +154,7 @@ int
 main(void)
 {
 	test_auth_roundtrip();
+	test_lookup_without_service();
 	test_bad_requests();
 	test_limits();
 	test_response();
