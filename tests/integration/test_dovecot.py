@@ -93,9 +93,10 @@ class Dovecot:
         self.proc = None
 
     def start(self):
-        self.proc = subprocess.Popen(["dovecot", "-F", "-c", self.conf],
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=open(self.log + ".stderr", "ab"))
+        with open(self.log + ".stderr", "ab") as err:
+            self.proc = subprocess.Popen(["dovecot", "-F", "-c", self.conf],
+                                         stdout=subprocess.DEVNULL,
+                                         stderr=err)
         wait_for(self._ready, 30, "dovecot to listen")
 
     def _ready(self):
