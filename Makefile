@@ -30,12 +30,13 @@ CLIENT_OBJ = $(BUILD)/lib/proto.o $(BUILD)/lib/chkpw.o $(BUILD)/lib/io.o \
              $(BUILD)/lib/client.o
 # Shared by the daemon and the admin tools.
 LIB_OBJ    = $(CLIENT_OBJ) $(BUILD)/lib/name.o $(BUILD)/lib/passwd.o \
-             $(BUILD)/lib/md5.o $(BUILD)/lib/atomic.o \
+             $(BUILD)/lib/md5.o $(BUILD)/lib/sha256.o $(BUILD)/lib/atomic.o \
              $(BUILD)/lib/errbuf.o $(BUILD)/lib/conf.o
 VAUTHD_OBJ = $(BUILD)/vauthd/main.o $(BUILD)/vauthd/log.o \
              $(BUILD)/vauthd/pool.o \
              $(BUILD)/vauthd/request.o $(BUILD)/vauthd/server.o \
-             $(BUILD)/vauthd/lastauth.o $(BUILD)/vauthd/stats.o
+             $(BUILD)/vauthd/lastauth.o $(BUILD)/vauthd/stats.o \
+             $(BUILD)/vauthd/cache.o
 VADMIN_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard vadmin/*.c))
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 BIN        = $(BUILD)/bin
@@ -73,6 +74,25 @@ TOOLS      = $(BIN)/mkhash
 $(BIN)/mkhash: $(BUILD)/tests/tools/mkhash.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcrypt
+
+# make bench: bench/run.py starts its own MariaDB and vauthd, then runs
+# bench/vbench; classic is the per-login-process design it compares with.
+BENCH_BIN  = $(BUILD)/bench
+BENCH_DB   = $(BUILD)/vauthd/pool.o $(BUILD)/vauthd/log.o $(LIB_OBJ)
+
+$(BUILD)/bench/%.o: ALL_CFLAGS += $(MYSQL_CFLAGS) -Ivauthd
+
+$(BENCH_BIN)/genusers: $(BUILD)/bench/genusers.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcrypt -lpthread
+
+$(BENCH_BIN)/classic: $(BUILD)/bench/classic.o $(BENCH_DB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MYSQL_LIBS) -lcrypt
+
+$(BENCH_BIN)/vbench: $(BUILD)/bench/vbench.o $(BENCH_DB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(MYSQL_LIBS) -lcrypt -lpthread
+
+bench: all $(BENCH_BIN)/genusers $(BENCH_BIN)/classic $(BENCH_BIN)/vbench
+	BIN=$(BIN) BUILD=$(BUILD) bench/run.py
 
 check: all $(UNIT_TESTS) $(TOOLS)
 	BIN=$(BIN) BUILD=$(BUILD) tests/run

@@ -42,6 +42,8 @@ struct conf {
 	char virtual_user[CONF_MAX_WORD];	/* whose uid/gid users run as */
 	char hash_prefix[16];
 	int lastauth;
+	int cache_size;			/* verified logins kept; 0: no cache */
+	int cache_ttl;			/* seconds an entry is trusted */
 	char log[16];			/* "syslog" or "stderr" */
 	uid_t virtual_uid;
 	gid_t virtual_gid;

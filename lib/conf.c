@@ -33,6 +33,8 @@ conf_defaults(struct conf *c)
 	snprintf(c->hash_prefix, sizeof(c->hash_prefix), "%s",
 	    PASSWD_DEFAULT_PREFIX);
 	c->lastauth = 1;
+	c->cache_size = 65536;
+	c->cache_ttl = 3600;
 	snprintf(c->log, sizeof(c->log), "syslog");
 }
 
@@ -156,6 +158,10 @@ set_key(struct conf *c, const char *k, const char *v)
 	}
 	if (strcmp(k, "lastauth") == 0)
 		return set_bool(&c->lastauth, v);
+	if (strcmp(k, "cache_size") == 0)
+		return set_int(&c->cache_size, v, 0, 1 << 22);
+	if (strcmp(k, "cache_ttl") == 0)
+		return set_int(&c->cache_ttl, v, 1, 86400);
 	errno = ENOENT;
 	return -1;
 }

@@ -1,8 +1,157 @@
-/* daemon.c: vadmin's daemon commands (to be filled in). */
-#include <stddef.h>
+/* daemon.c: vadmin's commands that talk to a running vauthd: stats, flush. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "client.h"
+#include "conf.h"
+#include "proto.h"
 #include "vadmin.h"
 
+#define DEFAULT_CONF "/etc/vauth/vauthd.conf"
+#define EXIT_TEMP    111
+
+/* -S wins, then $VAUTHD_SOCKET (as for vchkpw), then the socket named in
+ * the config file (-f, else the default one when it is there), then the
+ * compiled-in default. Returns 0, or -1 after saying why. */
+static int
+find_socket(const char *opt_socket, const char *opt_conf, char *out,
+    size_t cap)
+{
+	static struct conf cf;
+	char err[CONF_ERR_LEN];
+	const char *s = opt_socket;
+
+	if (s == NULL)
+		s = getenv("VAUTHD_SOCKET");
+	if (s == NULL && (opt_conf != NULL || access(DEFAULT_CONF, R_OK) == 0)) {
+		conf_defaults(&cf);
+		if (conf_load(&cf, opt_conf != NULL ? opt_conf : DEFAULT_CONF,
+		    err, sizeof(err)) < 0) {
+			fprintf(stderr, "vadmin: %s\n", err);
+			return -1;
+		}
+		explicit_bzero(cf.mysql_password, sizeof(cf.mysql_password));
+		s = cf.socket;
+	}
+	if (s == NULL)
+		s = VAUTHD_SOCKET;
+	if (strlen(s) >= cap) {
+		fprintf(stderr, "vadmin: socket path too long: %s\n", s);
+		return -1;
+	}
+	memcpy(out, s, strlen(s) + 1);
+	return 0;
+}
+
+/* Sends one request; prints what went wrong. Returns the exit status: 0
+ * for 'O', 1 for 'N' (vauthd refused: not root), 111 otherwise. */
+static int
+call(const char *name, const char *sock, const struct proto_request *req,
+    struct proto_response *resp, unsigned char *buf, size_t cap)
+{
+	if (client_call(sock, req, resp, buf, cap, CLIENT_TIMEOUT_MS) < 0) {
+		fprintf(stderr, "vadmin: %s: unable to ask vauthd at %s: %s\n",
+		    name, sock, strerror(errno));
+		return EXIT_TEMP;
+	}
+	if (resp->result == AUTH_OK)
+		return 0;
+	if (resp->result == AUTH_NO) {
+		fprintf(stderr, "vadmin: %s: vauthd refused (only root may "
+		    "ask)\n", name);
+		return 1;
+	}
+	fprintf(stderr, "vadmin: %s: vauthd answered a temporary failure\n",
+	    name);
+	return EXIT_TEMP;
+}
+
+/* Options both commands take: -S socket, -f config; plus, for stats,
+ * --prometheus. Returns the index of the first operand, or -1. */
+static int
+options(int argc, char **argv, int allow_prom, const char **sock,
+    const char **conf, int *prom)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-S") == 0 && i + 1 < argc)
+			*sock = argv[++i];
+		else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
+			*conf = argv[++i];
+		else if (allow_prom && (strcmp(argv[i], "--prometheus") == 0 ||
+		    strcmp(argv[i], "-p") == 0))
+			*prom = 1;
+		else
+			return -1;
+	}
+	return i;
+}
+
+static int
+cmd_stats(int argc, char **argv)
+{
+	static unsigned char buf[PROTO_MAX_RESPONSE + 2];
+	struct proto_request req;
+	struct proto_response resp;
+	const char *sock = NULL, *conf = NULL;
+	char path[sizeof(((struct conf *)0)->socket)];
+	int prom = 0, rc;
+
+	if (options(argc, argv, 1, &sock, &conf, &prom) < 0) {
+		fprintf(stderr, "usage: vadmin stats [--prometheus] "
+		    "[-S socket] [-f config]\n");
+		return 2;
+	}
+	if (find_socket(sock, conf, path, sizeof(path)) < 0)
+		return 2;
+	memset(&req, 0, sizeof(req));
+	req.op = PROTO_STATS;
+	req.format.p = prom ? "prometheus" : "text";
+	req.format.len = strlen(req.format.p);
+	rc = call("stats", path, &req, &resp, buf, sizeof(buf));
+	if (rc != 0)
+		return rc;
+	if (fwrite(resp.text.p, 1, resp.text.len, stdout) != resp.text.len ||
+	    fflush(stdout) != 0) {
+		fprintf(stderr, "vadmin: stats: unable to write: %s\n",
+		    strerror(errno));
+		return EXIT_TEMP;
+	}
+	return 0;
+}
+
+static int
+cmd_flush(int argc, char **argv)
+{
+	unsigned char buf[64];
+	struct proto_request req;
+	struct proto_response resp;
+	const char *sock = NULL, *conf = NULL;
+	char path[sizeof(((struct conf *)0)->socket)];
+	int prom = 0, rc;
+
+	if (options(argc, argv, 0, &sock, &conf, &prom) < 0) {
+		fprintf(stderr, "usage: vadmin flush [-S socket] [-f config]\n");
+		return 2;
+	}
+	if (find_socket(sock, conf, path, sizeof(path)) < 0)
+		return 2;
+	memset(&req, 0, sizeof(req));
+	req.op = PROTO_FLUSH;
+	rc = call("flush", path, &req, &resp, buf, sizeof(buf));
+	if (rc == 0)
+		puts("vauthd: login cache flushed");
+	return rc;
+}
+
 const struct vadmin_cmd daemon_cmds[] = {
+	{ "stats", cmd_stats, "vadmin stats [--prometheus] [-S socket] "
+	    "[-f config]", "print vauthd's counters (text or Prometheus)" },
+	{ "flush", cmd_flush, "vadmin flush [-S socket] [-f config]",
+	    "make vauthd forget its cached logins" },
 	{ NULL, NULL, NULL, NULL },
 };

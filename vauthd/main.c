@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "conf.h"
 #include "lastauth.h"
 #include "log.h"
@@ -125,10 +126,14 @@ main(int argc, char **argv)
 		die(111, "out of memory");
 	if (conf.lastauth && lastauth_start(pool) < 0)
 		die(111, "unable to start the lastauth writer");
+	if (cache_init((size_t)conf.cache_size, conf.cache_ttl) < 0)
+		die(111, "unable to set up the login cache: %s",
+		    strerror(errno));
 	ctx.conf = &conf;
 	ctx.pool = pool;
 	c = server_run(&ctx, lfd, workers);
 	lastauth_stop();
+	cache_free();
 	pool_free(&pool);
 	(void)unlink(conf.socket);
 	explicit_bzero(conf.mysql_password, sizeof(conf.mysql_password));

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cache.h"
 #include "conf.h"
 #include "lastauth.h"
 #include "log.h"
@@ -103,8 +104,8 @@ login(const struct request_ctx *ctx, const struct proto_request *req,
 	if (lookup) {
 		match = 1;
 	} else {
-		match = passwd_verify(row.passwd, row.clear, req->secret.p,
-		    req->secret.len);
+		match = cache_verify(row.name, row.domain, row.passwd,
+		    row.clear, req->secret.p, req->secret.len, NULL);
 		if (!match && req->extra.len > 0 &&
 		    is_hex32(req->secret.p, req->secret.len))
 			match = passwd_verify_digest(req->service, row.clear,
@@ -154,6 +155,7 @@ request_handle(const struct request_ctx *ctx, const struct peer *peer,
     char *text, size_t cap)
 {
 	const char *reason = "";
+	long long t0 = stats_now_us();
 	int n;
 
 	memset(resp, 0, sizeof(*resp));
@@ -165,6 +167,7 @@ request_handle(const struct request_ctx *ctx, const struct peer *peer,
 			lastauth_note(resp->user.user, resp->user.domain,
 			    req->remote_ip.p, req->remote_ip.len);
 		stats_login(req->service, resp->result);
+		stats_latency(stats_now_us() - t0);
 		log_login(req, peer, resp->result, reason);
 		break;
 	case PROTO_LOOKUP:
@@ -195,8 +198,9 @@ request_handle(const struct request_ctx *ctx, const struct peer *peer,
 		resp->result = AUTH_OK;
 		break;
 	case PROTO_FLUSH:
-		/* Nothing is cached yet; a flush trivially succeeds. */
 		resp->result = peer->uid == 0 ? AUTH_OK : AUTH_NO;
+		if (resp->result == AUTH_OK)
+			cache_flush();
 		break;
 	case PROTO_PING:
 		resp->result = AUTH_OK;

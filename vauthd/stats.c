@@ -1,7 +1,9 @@
 /* stats.c: counters of logins by service and result, for the STATS request. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "cache.h"
 #include "lastauth.h"
 #include "pool.h"
 #include "stats.h"
@@ -13,6 +15,80 @@ static const char *const svc_names[S_NSVC] = { "pop3", "imap", "smtp",
     "webmail" };
 static const char *const res_names[R_NRES] = { "ok", "no", "temp" };
 static unsigned long logins[S_NSVC][R_NRES];
+
+/* Login latency histogram: eight buckets per power of two of
+ * microseconds, so a percentile read from it is within 12.5%; up to
+ * 2^LAT_EXP_MAX us (about 9 hours), the last bucket takes the rest. */
+#define LAT_SUB     8
+#define LAT_EXP_MAX 35
+#define LAT_BUCKETS (LAT_SUB * (LAT_EXP_MAX + 1))
+static unsigned long lat[LAT_BUCKETS];
+static unsigned long lat_sum_us;
+
+long long
+stats_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Below LAT_SUB us one bucket per microsecond; above, the power of two
+ * and the next three bits. */
+static int
+lat_bucket(unsigned long long us)
+{
+	int e, i;
+
+	if (us < LAT_SUB)
+		return (int)us;
+	e = 63 - __builtin_clzll(us);
+	i = LAT_SUB * (e - 2) + (int)((us >> (e - 3)) & (LAT_SUB - 1));
+	return i < LAT_BUCKETS ? i : LAT_BUCKETS - 1;
+}
+
+/* The largest value that falls into bucket i. */
+static unsigned long long
+lat_upper(int i)
+{
+	int e = i / LAT_SUB + 2, sub = i % LAT_SUB;
+
+	if (i < LAT_SUB)
+		return (unsigned long long)i;
+	return ((unsigned long long)(LAT_SUB + sub + 1) << (e - 3)) - 1;
+}
+
+void
+stats_latency(long long us)
+{
+	if (us < 0)
+		us = 0;
+	__atomic_add_fetch(&lat[lat_bucket((unsigned long long)us)], 1,
+	    __ATOMIC_RELAXED);
+	__atomic_add_fetch(&lat_sum_us, (unsigned long)us, __ATOMIC_RELAXED);
+}
+
+/* Percentile q (0..1) of what the histogram holds, in microseconds: the
+ * upper bound of the bucket it falls in; 0 when nothing was counted. */
+static unsigned long long
+lat_percentile(const unsigned long *h, unsigned long total, double q)
+{
+	unsigned long seen = 0, rank;
+	int i;
+
+	if (total == 0)
+		return 0;
+	rank = (unsigned long)(q * (double)total);
+	if (rank >= total)
+		rank = total - 1;
+	for (i = 0; i < LAT_BUCKETS; i++) {
+		seen += h[i];
+		if (seen > rank)
+			return lat_upper(i);
+	}
+	return lat_upper(LAT_BUCKETS - 1);
+}
 
 void
 stats_login(enum proto_service svc, enum auth_result r)
@@ -35,9 +111,13 @@ int
 stats_format(const char *format, size_t flen, struct pool *pool, char *out,
     size_t cap)
 {
+	static const double quantiles[] = { 0.5, 0.9, 0.99, 0.999 };
+	static const char *const qnames[] = { "p50", "p90", "p99", "p999" };
+	unsigned long h[LAT_BUCKETS], total = 0;
+	struct cache_stats cs;
 	struct pool_stats ps;
 	size_t len = 0;
-	int prom, s, r, n;
+	int prom, s, r, n, i;
 
 	if (flen == 4 && memcmp(format, "text", 4) == 0)
 		prom = 0;
@@ -46,6 +126,11 @@ stats_format(const char *format, size_t flen, struct pool *pool, char *out,
 	else
 		return -1;
 	pool_get_stats(pool, &ps);
+	cache_get_stats(&cs);
+	for (i = 0; i < LAT_BUCKETS; i++) {
+		h[i] = __atomic_load_n(&lat[i], __ATOMIC_RELAXED);
+		total += h[i];
+	}
 #define ADD(...) do { \
 		n = snprintf(out + len, cap - len, __VA_ARGS__); \
 		if (n < 0 || (size_t)n >= cap - len) \
@@ -76,10 +161,45 @@ stats_format(const char *format, size_t flen, struct pool *pool, char *out,
 		    "vauthd_mysql_errors_total %lu\n", ps.errors);
 		ADD("# TYPE vauthd_lastauth_dropped_total counter\n"
 		    "vauthd_lastauth_dropped_total %lu\n", lastauth_dropped());
+		ADD("# TYPE vauthd_cache_hits_total counter\n"
+		    "vauthd_cache_hits_total %lu\n"
+		    "# TYPE vauthd_cache_misses_total counter\n"
+		    "vauthd_cache_misses_total %lu\n"
+		    "# TYPE vauthd_cache_evictions_total counter\n"
+		    "vauthd_cache_evictions_total %lu\n"
+		    "# TYPE vauthd_cache_expired_total counter\n"
+		    "vauthd_cache_expired_total %lu\n"
+		    "# TYPE vauthd_cache_flushes_total counter\n"
+		    "vauthd_cache_flushes_total %lu\n"
+		    "# TYPE vauthd_cache_entries gauge\n"
+		    "vauthd_cache_entries %lu\n"
+		    "# TYPE vauthd_cache_capacity gauge\n"
+		    "vauthd_cache_capacity %lu\n", cs.hits, cs.misses,
+		    cs.evictions, cs.expired, cs.flushes, cs.entries,
+		    cs.capacity);
+		/* A summary: quantiles since start, within 12.5%. */
+		ADD("# TYPE vauthd_login_duration_seconds summary\n");
+		for (i = 0; i < 4; i++)
+			ADD("vauthd_login_duration_seconds{quantile=\"%g\"} "
+			    "%.6f\n", quantiles[i], (double)lat_percentile(h,
+			    total, quantiles[i]) / 1e6);
+		ADD("vauthd_login_duration_seconds_sum %.6f\n"
+		    "vauthd_login_duration_seconds_count %lu\n",
+		    (double)__atomic_load_n(&lat_sum_us, __ATOMIC_RELAXED) /
+		    1e6, total);
 	} else {
 		ADD("mysql.connects %lu\nmysql.reconnects %lu\n"
 		    "mysql.errors %lu\nlastauth.dropped %lu\n", ps.connects,
 		    ps.reconnects, ps.errors, lastauth_dropped());
+		ADD("cache.hits %lu\ncache.misses %lu\ncache.evictions %lu\n"
+		    "cache.expired %lu\ncache.flushes %lu\ncache.entries %lu\n"
+		    "cache.capacity %lu\ncache.ttl %d\n", cs.hits, cs.misses,
+		    cs.evictions, cs.expired, cs.flushes, cs.entries,
+		    cs.capacity, cs.ttl);
+		ADD("latency.count %lu\n", total);
+		for (i = 0; i < 4; i++)
+			ADD("latency.%s_us %llu\n", qnames[i],
+			    lat_percentile(h, total, quantiles[i]));
 	}
 #undef ADD
 	return (int)len;

@@ -10,6 +10,11 @@ struct pool;
 
 void stats_login(enum proto_service svc, enum auth_result r);
 
+/* A monotonic clock in microseconds, and one AUTH request's time from
+ * its arrival at request_handle to its answer, for the percentiles. */
+long long stats_now_us(void);
+void stats_latency(long long us);
+
 /* Writes the counters as "name value" lines (format "text") or in
  * Prometheus' text format ("prometheus"). Returns the length, or -1 when
  * the format is unknown or cap too small. */
