@@ -67,7 +67,11 @@ $(BIN)/vauthd: $(VAUTHD_OBJ) $(LIB_OBJ)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(BUILD)/vauthd/log.o
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -Ivauthd $(LDFLAGS) -o $@ $^ -lcrypt
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Ivauthd $(LDFLAGS) -o $@ $^ -lcrypt -lcdb
+
+# Unit tests of a vauthd or vadmin module link that module too.
+$(BUILD)/tests/test-control: $(BUILD)/vadmin/control.o $(BUILD)/vadmin/userdir.o
+$(BUILD)/tests/test-control: ALL_CFLAGS += -Ivadmin
 
 TOOLS      = $(BIN)/mkhash
 
@@ -106,5 +110,11 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
 	install -m 755 $(BIN)/vauthd $(DESTDIR)$(SBINDIR)/vauthd
 	install -m 755 $(BIN)/vchkpw $(DESTDIR)$(BINDIR)/vchkpw
+	install -m 755 $(BIN)/vadmin $(DESTDIR)$(SBINDIR)/vadmin
+	# vpopmail's command names (vadddomain, ..., clearopensmtp): links to
+	# vadmin, which acts on the name it is run as; the list is its help.
+	for c in $$($(BIN)/vadmin help | awk 'NR > 2 && ($$1 ~ /^v/ || \
+	    $$1 == "clearopensmtp") { print $$1 }'); do \
+	    ln -sf vadmin $(DESTDIR)$(SBINDIR)/$$c || exit 1; done
 	install -d $(DESTDIR)$(MANDIR)/man8
 	install -m 644 vchkpw.8 vauthd/vauthd.8 $(DESTDIR)$(MANDIR)/man8/

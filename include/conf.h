@@ -47,6 +47,13 @@ struct conf {
 	char log[16];			/* "syslog" or "stderr" */
 	uid_t virtual_uid;
 	gid_t virtual_gid;
+	/* vadmin: where qmail and vpopmail live, and how it writes there. */
+	char qmail_dir[CONF_MAX_PATH];
+	char vpopmail_dir[CONF_MAX_PATH];	/* domains under its domains/ */
+	char lock_file[CONF_MAX_PATH];	/* "" means vpopmail_dir/etc/vadmin.lock */
+	int lock_timeout;		/* seconds to wait for lock_file */
+	int store_clear;		/* keep pw_clear_passwd (CRAM-MD5, APOP) */
+	int dir_control;		/* user dirs per directory before hashing */
 };
 
 /* Fills in every default. */

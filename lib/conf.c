@@ -36,6 +36,11 @@ conf_defaults(struct conf *c)
 	c->cache_size = 65536;
 	c->cache_ttl = 3600;
 	snprintf(c->log, sizeof(c->log), "syslog");
+	snprintf(c->qmail_dir, sizeof(c->qmail_dir), "/var/qmail");
+	snprintf(c->vpopmail_dir, sizeof(c->vpopmail_dir), "/home/vpopmail");
+	c->lock_timeout = 60;
+	c->store_clear = 0;
+	c->dir_control = 100;
 }
 
 static int
@@ -113,6 +118,9 @@ set_key(struct conf *c, const char *k, const char *v)
 	STR(mysql_file);
 	STR(virtual_user);
 	STR(hash_prefix);
+	STR(qmail_dir);
+	STR(vpopmail_dir);
+	STR(lock_file);
 #undef STR
 	if (strcmp(k, "default_domain") == 0) {
 		if (*v != '\0' && name_check_domain(v, strlen(v), NULL) < 0)
@@ -158,6 +166,12 @@ set_key(struct conf *c, const char *k, const char *v)
 	}
 	if (strcmp(k, "lastauth") == 0)
 		return set_bool(&c->lastauth, v);
+	if (strcmp(k, "store_clear") == 0)
+		return set_bool(&c->store_clear, v);
+	if (strcmp(k, "lock_timeout") == 0)
+		return set_int(&c->lock_timeout, v, 0, 3600);
+	if (strcmp(k, "dir_control") == 0)
+		return set_int(&c->dir_control, v, 10, 100000);
 	if (strcmp(k, "cache_size") == 0)
 		return set_int(&c->cache_size, v, 0, 1 << 22);
 	if (strcmp(k, "cache_ttl") == 0)

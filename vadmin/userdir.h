@@ -1,0 +1,39 @@
+/* userdir.h: where a user's directory goes, and making and removing it. */
+#ifndef VADMIN_USERDIR_H
+#define VADMIN_USERDIR_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Hashed subdirectories per level, and levels below the domain directory:
+ * room for per_dir * (1 + 62 + 62^2 + 62^3) users. */
+#define USERDIR_FANOUT 62
+#define USERDIR_LEVELS 3
+
+/* The subdirectory (relative to the domain directory, "" for none) of the
+ * index-th user added to a domain (0-based): the first per_dir users go in
+ * the domain directory, the next ones fill per_dir at a time the
+ * subdirectories "-0" ... "-z", then "-0/-0" ..., so that no directory
+ * holds more than per_dir users and USERDIR_FANOUT subdirectories. Names
+ * start with '-', which no user name may, so they never meet a user's.
+ * Returns 0, or -1 (errno E2BIG) past the last level. */
+int userdir_subdir(unsigned long index, unsigned long per_dir, char *out,
+    size_t cap);
+
+/* mkdir -p for path's components below base (which exists), each owned by
+ * uid:gid with mode. Returns 0 or -1 with errno. */
+int userdir_mkdirs(const char *base, const char *path, uid_t uid, gid_t gid,
+    mode_t mode);
+
+/* Creates home (which must not exist) with Maildir/{cur,new,tmp}, all 0700
+ * and owned by uid:gid. Returns 0, or -1 with errno (home removed again). */
+int userdir_make_home(const char *home, uid_t uid, gid_t gid);
+
+/* rm -rf path without following symbolic links. Returns 0 or -1. */
+int userdir_remove(const char *path);
+
+/* Renames path to a hidden sibling (out, cap bytes) so that it can be
+ * put back, or removed once the change is committed. Returns 0 or -1. */
+int userdir_trash(const char *path, char *out, size_t cap);
+
+#endif
