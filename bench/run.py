@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """run.py: make bench's driver: a private MariaDB and vauthd in a scratch
 directory, 10,000 users loaded, then bench/vbench's table; everything it
-started is stopped by PID. Usage: BIN=build/bin BUILD=build bench/run.py"""
+started is stopped by PID. Usage: BIN=build/bin BUILD=build bench/run.py
+BENCH_CONF may hold extra vauthd.conf lines, to try other settings."""
 import os
 import shutil
 import subprocess
@@ -69,7 +70,8 @@ def main():
         # no stored hash is weaker, so rehash-on-login (a one-time cost
         # per user of a migrating site) stays out of cold and warm.
         vauthd = harness.Vauthd(os.path.join(top, "vauthd"), mysql,
-                                extra="hash_prefix = $1$\n")
+                                extra="hash_prefix = $1$\n" +
+                                os.environ.get("BENCH_CONF", ""))
         vauthd.start()
         setup = time.monotonic() - t0
         print("set-up: %d users loaded in %.0f s" % (n, setup))

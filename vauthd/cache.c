@@ -1,6 +1,7 @@
 /* cache.c: verified logins, so a repeat login skips the expensive hash. */
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -33,6 +34,8 @@ static struct {
 	size_t maplen, nsets;
 	int ttl;
 	pthread_mutex_t locks[LOCKS];
+	sem_t crypt_slots;		/* crypt() calls at once */
+	int gated;
 	unsigned long hits, misses, stores, evictions, expired, flushes;
 	unsigned long entries;
 } cache;
@@ -49,7 +52,7 @@ now_s(void)
 }
 
 int
-cache_init(size_t size, int ttl)
+cache_init(size_t size, int ttl, int crypt_slots)
 {
 	unsigned char key[SECRET_LEN];
 	size_t got = 0;
@@ -60,6 +63,11 @@ cache_init(size_t size, int ttl)
 	for (i = 0; i < LOCKS; i++)
 		pthread_mutex_init(&cache.locks[i], NULL);
 	cache.ttl = ttl;
+	if (crypt_slots > 0) {
+		if (sem_init(&cache.crypt_slots, 0, (unsigned)crypt_slots) < 0)
+			return -1;
+		cache.gated = 1;
+	}
 	if (size == 0 || ttl <= 0)
 		return 0;
 	if (size > CACHE_MAX_SIZE) {
@@ -90,6 +98,24 @@ cache_init(size_t size, int ttl)
 	hmac_sha256_init(&cache.t->base, key, sizeof(key));
 	explicit_bzero(key, sizeof(key));
 	return 0;
+}
+
+/* crypt() with at most crypt_slots running: more than one a core only
+ * adds memory (yescrypt takes 16 MB each) and delays the cheap requests
+ * that the other workers could be answering. */
+static int
+gated_verify(const char *hash, const char *clear, const char *secret,
+    size_t slen)
+{
+	int ok;
+
+	if (!cache.gated)
+		return passwd_verify(hash, clear, secret, slen);
+	while (sem_wait(&cache.crypt_slots) < 0)
+		;	/* EINTR only */
+	ok = passwd_verify(hash, clear, secret, slen);
+	sem_post(&cache.crypt_slots);
+	return ok;
 }
 
 /* A field with its length in front, so no two inputs run together. */
@@ -183,10 +209,11 @@ cache_verify(const char *user, const char *domain, const char *hash,
 	*hit = 0;
 	/* Only crypt() is worth caching: a clear password or a locked row
 	 * costs nothing to check. */
-	if (cache.t == NULL || hash == NULL || hash[0] == '\0' ||
-	    hash[0] == '*' || hash[0] == '!' || slen == 0 ||
-	    slen > PROTO_MAX_SECRET)
+	if (hash == NULL || hash[0] == '\0' || hash[0] == '*' ||
+	    hash[0] == '!' || slen == 0 || slen > PROTO_MAX_SECRET)
 		return passwd_verify(hash, clear, secret, slen);
+	if (cache.t == NULL)
+		return gated_verify(hash, clear, secret, slen);
 	digest(user, domain, hash, secret, slen, tag, proof);
 	set = set_of(tag);
 	lock = &cache.locks[set % LOCKS];
@@ -214,7 +241,7 @@ cache_verify(const char *user, const char *domain, const char *hash,
 		ok = 1;
 	} else {
 		COUNT(misses, 1);
-		ok = passwd_verify(hash, clear, secret, slen);
+		ok = gated_verify(hash, clear, secret, slen);
 		if (ok) {
 			pthread_mutex_lock(lock);
 			store(set, tag, proof, now);

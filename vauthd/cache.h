@@ -23,9 +23,11 @@ struct cache_stats {
 };
 
 /* Sizes the table for about size entries (0: no cache), kept ttl seconds
- * after the verification that stored them, and draws the secret. Call once
- * before threads start. Returns 0, or -1 with errno. */
-int cache_init(size_t size, int ttl);
+ * after the verification that stored them, and draws the secret. At most
+ * crypt_slots crypt() calls run at once (0: no limit), so that expensive
+ * hashes fill the cores while other workers still answer cache hits. Call
+ * once before threads start. Returns 0, or -1 with errno. */
+int cache_init(size_t size, int ttl, int crypt_slots);
 
 /* passwd_verify() with the cache in front: 1 when secret matches hash (or,
  * for a row without a hash, its clear password), else 0. A crypt() hash

@@ -9,6 +9,13 @@
 
 #define BATCH_MAX 256
 
+/* A recently recorded login: FNV-1a of user, domain and address (a
+ * collision only delays one record by LASTAUTH_INTERVAL), and when. */
+struct recent {
+	uint64_t key;
+	int64_t when;
+};
+
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -17,16 +24,40 @@ static struct {
 	struct lastauth_entry q[LASTAUTH_QUEUE_MAX];
 	size_t head, count;
 	int stop, running;
-	unsigned long dropped;
+	unsigned long dropped, skipped;
+	struct recent recent[LASTAUTH_RECENT];
 } la = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+
+static uint64_t
+fnv1a(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *s = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ s[i]) * 0x100000001b3ULL;
+	return h ^ 0xff;	/* a field separator no byte can fake */
+}
 
 void
 lastauth_note(const char *user, const char *domain, const char *ip,
     size_t iplen)
 {
 	struct lastauth_entry *e;
+	struct recent *r;
+	int64_t now = (int64_t)time(NULL);
+	uint64_t key;
 
+	key = fnv1a(fnv1a(fnv1a(0xcbf29ce484222325ULL, user, strlen(user)),
+	    domain, strlen(domain)), ip, iplen);
+	r = &la.recent[key % LASTAUTH_RECENT];
 	pthread_mutex_lock(&la.lock);
+	if (r->key == key && now - r->when < LASTAUTH_INTERVAL &&
+	    now >= r->when) {
+		la.skipped++;
+		pthread_mutex_unlock(&la.lock);
+		return;
+	}
 	if (!la.running || la.count == LASTAUTH_QUEUE_MAX) {
 		if (la.running)
 			la.dropped++;
@@ -40,7 +71,9 @@ lastauth_note(const char *user, const char *domain, const char *ip,
 		iplen = 0;
 	memcpy(e->ip, ip, iplen);
 	e->ip[iplen] = '\0';
-	e->when = (int64_t)time(NULL);
+	e->when = now;
+	r->key = key;
+	r->when = now;
 	la.count++;
 	if (la.count >= BATCH_MAX)
 		pthread_cond_signal(&la.wake);
@@ -117,6 +150,17 @@ lastauth_dropped(void)
 
 	pthread_mutex_lock(&la.lock);
 	n = la.dropped;
+	pthread_mutex_unlock(&la.lock);
+	return n;
+}
+
+unsigned long
+lastauth_skipped(void)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&la.lock);
+	n = la.skipped;
 	pthread_mutex_unlock(&la.lock);
 	return n;
 }

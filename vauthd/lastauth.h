@@ -9,6 +9,13 @@
 #define LASTAUTH_QUEUE_MAX 4096
 /* A batch is written at least this often while entries wait. */
 #define LASTAUTH_FLUSH_MS  500
+/* A login of the same user from the same address within this many
+ * seconds of the last one recorded is not written again: a client polling
+ * every minute would otherwise cost the database a write a minute for a
+ * timestamp nobody reads to the second. */
+#define LASTAUTH_INTERVAL  60
+/* Logins remembered for that, at most (16 bytes each). */
+#define LASTAUTH_RECENT    16384
 
 /* Starts the writer thread on its own pool connection. Returns 0 or -1. */
 int lastauth_start(struct pool *pool);
@@ -22,5 +29,8 @@ void lastauth_stop(void);
 
 /* Records dropped because the queue was full. */
 unsigned long lastauth_dropped(void);
+
+/* Logins not written because LASTAUTH_INTERVAL had not passed. */
+unsigned long lastauth_skipped(void);
 
 #endif

@@ -126,7 +126,8 @@ main(int argc, char **argv)
 		die(111, "out of memory");
 	if (conf.lastauth && lastauth_start(pool) < 0)
 		die(111, "unable to start the lastauth writer");
-	if (cache_init((size_t)conf.cache_size, conf.cache_ttl) < 0)
+	if (cache_init((size_t)conf.cache_size, conf.cache_ttl,
+	    (int)sysconf(_SC_NPROCESSORS_ONLN)) < 0)
 		die(111, "unable to set up the login cache: %s",
 		    strerror(errno));
 	ctx.conf = &conf;

@@ -161,6 +161,8 @@ stats_format(const char *format, size_t flen, struct pool *pool, char *out,
 		    "vauthd_mysql_errors_total %lu\n", ps.errors);
 		ADD("# TYPE vauthd_lastauth_dropped_total counter\n"
 		    "vauthd_lastauth_dropped_total %lu\n", lastauth_dropped());
+		ADD("# TYPE vauthd_lastauth_skipped_total counter\n"
+		    "vauthd_lastauth_skipped_total %lu\n", lastauth_skipped());
 		ADD("# TYPE vauthd_cache_hits_total counter\n"
 		    "vauthd_cache_hits_total %lu\n"
 		    "# TYPE vauthd_cache_misses_total counter\n"
@@ -189,8 +191,9 @@ stats_format(const char *format, size_t flen, struct pool *pool, char *out,
 		    1e6, total);
 	} else {
 		ADD("mysql.connects %lu\nmysql.reconnects %lu\n"
-		    "mysql.errors %lu\nlastauth.dropped %lu\n", ps.connects,
-		    ps.reconnects, ps.errors, lastauth_dropped());
+		    "mysql.errors %lu\nlastauth.dropped %lu\n"
+		    "lastauth.skipped %lu\n", ps.connects, ps.reconnects,
+		    ps.errors, lastauth_dropped(), lastauth_skipped());
 		ADD("cache.hits %lu\ncache.misses %lu\ncache.evictions %lu\n"
 		    "cache.expired %lu\ncache.flushes %lu\ncache.entries %lu\n"
 		    "cache.capacity %lu\ncache.ttl %d\n", cs.hits, cs.misses,

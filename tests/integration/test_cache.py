@@ -5,7 +5,7 @@ import os
 import subprocess
 import time
 
-from harness import BIN, Vauthd, mkhash, q, run_vchkpw, vchkpw_input
+from harness import BIN, Vauthd, mkhash, q, run_vchkpw, vchkpw_input, wait_for
 
 VADMIN = os.path.join(BIN, "vadmin")
 SMTP = {"TCPLOCALPORT": "25"}
@@ -181,3 +181,21 @@ def test_stats_text_and_prometheus(t):
     # Not root: refused, and nothing printed.
     rc, out, err = vadmin(sock, "stats", user=65534)
     assert rc == 1 and out == "", (rc, out, err)
+
+
+def test_lastauth_repeat_within_interval_not_rewritten(t):
+    sock = t.vauthd.socket
+    t.add_user("la1", "example.com", "la-pw", prefix="$1$")
+
+    def row():
+        return t.mysql.sql("SELECT remote_ip FROM lastauth WHERE user='la1' "
+                           "AND domain='example.com'", "vpopmail")
+    before = stats(sock)["lastauth.skipped"]
+    assert login(sock, "la1@example.com", "la-pw", "127.0.7.1") == 0
+    wait_for(lambda: row() == [["127.0.7.1"]], 10, "lastauth row")
+    # A client polling again from the same address: no second write.
+    assert login(sock, "la1@example.com", "la-pw", "127.0.7.1") == 0
+    assert stats(sock)["lastauth.skipped"] == before + 1
+    # A new address is news: written at once.
+    assert login(sock, "la1@example.com", "la-pw", "127.0.7.2") == 0
+    wait_for(lambda: row() == [["127.0.7.2"]], 10, "lastauth new address")
