@@ -36,7 +36,10 @@ VAUTHD_OBJ = $(BUILD)/vauthd/main.o $(BUILD)/vauthd/log.o \
              $(BUILD)/vauthd/pool.o \
              $(BUILD)/vauthd/request.o $(BUILD)/vauthd/server.o \
              $(BUILD)/vauthd/lastauth.o $(BUILD)/vauthd/stats.o \
-             $(BUILD)/vauthd/cache.o
+             $(BUILD)/vauthd/cache.o \
+             $(BUILD)/vauthd/relay.o $(BUILD)/vauthd/relaydb.o
+# Relay control: tcp.smtp rules (tinycdb) and the relay table's SQL.
+RELAY_OBJ  = $(BUILD)/lib/tcprules.o $(BUILD)/lib/relaysql.o
 VADMIN_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard vadmin/*.c))
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 BIN        = $(BUILD)/bin
@@ -50,20 +53,21 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/vauthd/pool.o: ALL_CFLAGS += $(MYSQL_CFLAGS)
+$(BUILD)/vauthd/relaydb.o: ALL_CFLAGS += $(MYSQL_CFLAGS)
 
 $(BIN)/vchkpw: $(BUILD)/vchkpw.o $(CLIENT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(BIN)/vadmin: $(VADMIN_OBJ) $(LIB_OBJ)
+$(BIN)/vadmin: $(VADMIN_OBJ) $(LIB_OBJ) $(RELAY_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(MYSQL_LIBS) -lcdb -lcrypt
 
 $(BUILD)/vadmin/%.o: ALL_CFLAGS += $(MYSQL_CFLAGS) -Ivadmin
 
-$(BIN)/vauthd: $(VAUTHD_OBJ) $(LIB_OBJ)
+$(BIN)/vauthd: $(VAUTHD_OBJ) $(LIB_OBJ) $(RELAY_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(MYSQL_LIBS) -lcrypt -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(MYSQL_LIBS) -lcdb -lcrypt -lpthread
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(BUILD)/vauthd/log.o
 	@mkdir -p $(dir $@)
@@ -74,6 +78,7 @@ $(BUILD)/tests/test-control: $(BUILD)/vadmin/control.o $(BUILD)/vadmin/userdir.o
 $(BUILD)/tests/test-control: ALL_CFLAGS += -Ivadmin
 
 TOOLS      = $(BIN)/mkhash
+$(BUILD)/tests/test-tcprules: $(BUILD)/lib/tcprules.o
 
 $(BIN)/mkhash: $(BUILD)/tests/tools/mkhash.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -118,3 +123,10 @@ install: all
 	    ln -sf vadmin $(DESTDIR)$(SBINDIR)/$$c || exit 1; done
 	install -d $(DESTDIR)$(MANDIR)/man8
 	install -m 644 vchkpw.8 vauthd/vauthd.8 $(DESTDIR)$(MANDIR)/man8/
+	# Run scripts for daemontools, also what the systemd units start.
+	for s in vauthd qmail-smtpd qmail-pop3d; do \
+	    install -d $(DESTDIR)$(PREFIX)/share/vauth/run/$$s/log && \
+	    install -m 755 etc/run/$$s/run $(DESTDIR)$(PREFIX)/share/vauth/run/$$s/ && \
+	    install -m 755 etc/run/$$s/log/run \
+	        $(DESTDIR)$(PREFIX)/share/vauth/run/$$s/log/ || exit 1; done
+	install -m 644 etc/tcp.smtp $(DESTDIR)$(PREFIX)/share/vauth/tcp.smtp

@@ -29,6 +29,9 @@ void atomic_abort(struct atomic_file *af);
 int atomic_replace(const char *path, const void *data, size_t len,
     mode_t mode_if_new);
 
+/* The directory path is in (where its temp file goes), into dir. */
+void atomic_dir_of(const char *path, char dir[PATH_MAX]);
+
 /* Takes an exclusive flock on lockpath (created 0600 when missing), waiting
  * at most timeout_ms (0: do not wait). Returns the fd to pass to
  * atomic_unlock, or -1 (errno EWOULDBLOCK when another holder kept it). */

@@ -54,6 +54,13 @@ struct conf {
 	int lock_timeout;		/* seconds to wait for lock_file */
 	int store_clear;		/* keep pw_clear_passwd (CRAM-MD5, APOP) */
 	int dir_control;		/* user dirs per directory before hashing */
+	/* Relay control (vauthd/relay.c): SMTP-after-POP into tcp.smtp.cdb. */
+	char tcp_smtp[CONF_MAX_PATH];	/* the admin's rules, tcprules text */
+	char tcp_smtp_cdb[CONF_MAX_PATH];	/* "" turns relay control off */
+	int relay_expiry;		/* seconds an opened address stays */
+	int relay_max;			/* entries in the relay table at most */
+	int relay_rebuild_interval;	/* ms between two rebuilds at least */
+	int relay_poll;			/* seconds between expiry checks */
 };
 
 /* Fills in every default. */

@@ -66,21 +66,28 @@ atomic_abort(struct atomic_file *af)
 	errno = saved;
 }
 
-static int
-fsync_dir(const char *path)
+void
+atomic_dir_of(const char *path, char dir[PATH_MAX])
 {
-	char dir[PATH_MAX];
 	char *slash;
-	int fd, rc;
 
-	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(dir, PATH_MAX, "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
+		snprintf(dir, PATH_MAX, ".");
 	else if (slash == dir)
 		dir[1] = '\0';
 	else
 		*slash = '\0';
+}
+
+static int
+fsync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	int fd, rc;
+
+	atomic_dir_of(path, dir);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;

@@ -41,6 +41,10 @@ conf_defaults(struct conf *c)
 	c->lock_timeout = 60;
 	c->store_clear = 0;
 	c->dir_control = 100;
+	c->relay_expiry = 1800;
+	c->relay_max = 10000;
+	c->relay_rebuild_interval = 1000;
+	c->relay_poll = 10;
 }
 
 static int
@@ -121,6 +125,8 @@ set_key(struct conf *c, const char *k, const char *v)
 	STR(qmail_dir);
 	STR(vpopmail_dir);
 	STR(lock_file);
+	STR(tcp_smtp);
+	STR(tcp_smtp_cdb);
 #undef STR
 	if (strcmp(k, "default_domain") == 0) {
 		if (*v != '\0' && name_check_domain(v, strlen(v), NULL) < 0)
@@ -176,6 +182,14 @@ set_key(struct conf *c, const char *k, const char *v)
 		return set_int(&c->cache_size, v, 0, 1 << 22);
 	if (strcmp(k, "cache_ttl") == 0)
 		return set_int(&c->cache_ttl, v, 1, 86400);
+	if (strcmp(k, "relay_expiry") == 0)
+		return set_int(&c->relay_expiry, v, 1, 86400 * 366);
+	if (strcmp(k, "relay_max") == 0)
+		return set_int(&c->relay_max, v, 1, 100000);
+	if (strcmp(k, "relay_rebuild_interval") == 0)
+		return set_int(&c->relay_rebuild_interval, v, 0, 600000);
+	if (strcmp(k, "relay_poll") == 0)
+		return set_int(&c->relay_poll, v, 1, 3600);
 	errno = ENOENT;
 	return -1;
 }

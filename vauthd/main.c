@@ -14,6 +14,7 @@
 #include "log.h"
 #include "passwd.h"
 #include "pool.h"
+#include "relay.h"
 #include "request.h"
 #include "server.h"
 
@@ -120,12 +121,15 @@ main(int argc, char **argv)
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		workers = ncpu > 0 ? (int)(2 * ncpu) : 4;
 	}
-	/* One more connection than workers, for the lastauth writer. */
-	pool = pool_new(&conf, workers + 1);
+	/* Connections beyond the workers': the lastauth writer, the relay
+	 * thread. */
+	pool = pool_new(&conf, workers + 2);
 	if (pool == NULL)
 		die(111, "out of memory");
 	if (conf.lastauth && lastauth_start(pool) < 0)
 		die(111, "unable to start the lastauth writer");
+	if (relay_start(pool, &conf) < 0)
+		die(111, "unable to start the relay thread");
 	if (cache_init((size_t)conf.cache_size, conf.cache_ttl,
 	    (int)sysconf(_SC_NPROCESSORS_ONLN)) < 0)
 		die(111, "unable to set up the login cache: %s",
@@ -134,6 +138,7 @@ main(int argc, char **argv)
 	ctx.pool = pool;
 	c = server_run(&ctx, lfd, workers);
 	lastauth_stop();
+	relay_stop();
 	cache_free();
 	pool_free(&pool);
 	(void)unlink(conf.socket);

@@ -391,6 +391,26 @@ pool_lastauth_write(struct pool_conn *c, const struct lastauth_entry *e,
 	return -1;
 }
 
+int
+pool_with_db(struct pool_conn *c, int (*fn)(struct st_mysql *db, void *arg),
+    void *arg)
+{
+	struct pool *p = c->pool;
+	int attempt, r = -1;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (conn_ready(p, c) < 0)
+			return -1;
+		r = fn(c->db, arg);
+		if (r != -1)
+			break;
+		conn_close(c);
+	}
+	if (r < 0)
+		__atomic_add_fetch(&p->stats.errors, 1, __ATOMIC_RELAXED);
+	return r;
+}
+
 void
 pool_get_stats(struct pool *p, struct pool_stats *out)
 {

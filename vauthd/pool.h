@@ -66,6 +66,15 @@ enum pool_status pool_user_lookup(struct pool_conn *conn, const char *user,
 int pool_lastauth_write(struct pool_conn *conn,
     const struct lastauth_entry *e, size_t n);
 
+/* For a module that owns its statements (relaydb.c): runs fn(db, arg) on
+ * the connection, connected first. fn returns >= 0 on success, -2 for a
+ * failure a new connection would not cure, -1 for one it may: then the
+ * connection is dropped and fn runs once more on a fresh one. Returns fn's
+ * last result. */
+struct st_mysql;
+int pool_with_db(struct pool_conn *conn,
+    int (*fn)(struct st_mysql *db, void *arg), void *arg);
+
 void pool_get_stats(struct pool *pool, struct pool_stats *out);
 
 #endif

@@ -9,6 +9,7 @@
 #include "name.h"
 #include "passwd.h"
 #include "pool.h"
+#include "relay.h"
 #include "request.h"
 #include "stats.h"
 #include "vpopmail.h"
@@ -163,9 +164,13 @@ request_handle(const struct request_ctx *ctx, const struct peer *peer,
 	switch (req->op) {
 	case PROTO_AUTH:
 		resp->result = login(ctx, req, 0, &resp->user, &reason);
-		if (resp->result == AUTH_OK)
+		if (resp->result == AUTH_OK) {
 			lastauth_note(resp->user.user, resp->user.domain,
 			    req->remote_ip.p, req->remote_ip.len);
+			relay_note(req->remote_ip.p, req->remote_ip.len,
+			    resp->user.user, resp->user.domain,
+			    resp->user.flags, req->service);
+		}
 		stats_login(req->service, resp->result);
 		stats_latency(stats_now_us() - t0);
 		log_login(req, peer, resp->result, reason);
