@@ -18,6 +18,7 @@
 
 #include "atomic.h"
 #include "conf.h"
+#include "errbuf.h"
 #include "io.h"
 #include "log.h"
 #include "pool.h"
@@ -133,15 +134,14 @@ rebuild(void)
 
 	lockfd = tcprules_lock(cf->tcp_smtp_cdb, RELAY_LOCK_MS);
 	if (lockfd < 0) {
-		log_msg(LOG_WARNING, "relay: unable to lock %s.lock: %s",
+		errf(err, sizeof(err), "unable to lock %s.lock: %s",
 		    cf->tcp_smtp_cdb, strerror(errno));
-		return;
+		goto fail;
 	}
 	c = pool_acquire(rl.pool, cf->queue_timeout_ms);
 	if (c == NULL) {
-		log_msg(LOG_WARNING, "relay: no database connection came free");
-		atomic_unlock(lockfd);
-		return;
+		errf(err, sizeof(err), "no database connection came free");
+		goto fail;
 	}
 	k = relaydb_expire(c, (int64_t)time(NULL) - cf->relay_expiry);
 	if (k > 0)
@@ -154,10 +154,8 @@ rebuild(void)
 	n = relaydb_list(c, rl.rows, (size_t)cf->relay_max);
 	pool_release(rl.pool, c);
 	if (n < 0) {
-		log_msg(LOG_WARNING, "relay: unable to read the relay table; "
-		    "%s left as it is", cf->tcp_smtp_cdb);
-		atomic_unlock(lockfd);
-		return;
+		errf(err, sizeof(err), "unable to read the relay table");
+		goto fail;
 	}
 	for (i = 0; i < (size_t)n; i++)
 		rl.ips[i] = rl.rows[i].ip;
@@ -187,7 +185,8 @@ rebuild(void)
 	atomic_unlock(lockfd);
 	return;
 fail:
-	/* The same broken tcp.smtp is reported once, not every poll. */
+	/* The same failure (a broken tcp.smtp, a directory vauthd may not
+	 * write) is reported once, not every poll. */
 	if (strcmp(err, rl.last_err) != 0)
 		log_msg(LOG_ERR, "relay: %s; keeping the previous %s", err,
 		    cf->tcp_smtp_cdb);

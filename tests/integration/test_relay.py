@@ -510,6 +510,22 @@ def test_unmigrated_vpopmail_relay_table(t):
         o.stop()
 
 
+def test_unwritable_cdb_directory_is_reported_and_logins_go_on(t):
+    w = Relay(t, "relay-ro", extra="relay_poll = 1\n")
+    os.chown(w.cdbdir, 0, 0)          # not vauthd's (nobody's) to write
+    os.chmod(w.cdbdir, 0o755)
+    w.d.start()
+    t.extra_procs.append(w.d.proc)
+    try:
+        assert w.login("roamer@example.com", "roam-pw", pop("127.0.0.95"))[0] == 0
+        wait_for(lambda: "relay: unable to lock %s.lock: Permission denied"
+                 % w.cdb in w.log(), 30, "the error to be logged")
+        assert not os.path.exists(w.cdb)
+        assert w.login("roamer@example.com", "roam-pw", pop("127.0.0.96"))[0] == 0
+    finally:
+        w.stop()
+
+
 def test_expiry_closes_relay_without_cron(t):
     r = R["a"]
     r.stop()
