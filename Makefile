@@ -13,11 +13,22 @@ WARN     = -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2
 BUILD   ?= build
 SAN     ?=
+FUZZ    ?=
+# override: BUILD usually comes from the command line, and the sanitizer
+# and fuzzer objects must never land in the plain build's directory.
 ifeq ($(SAN),1)
-BUILD   := $(BUILD)-san
+override BUILD := $(BUILD)-san
 CFLAGS   = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
            -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
+HARDEN   =
+endif
+ifeq ($(FUZZ),1)
+override BUILD := $(BUILD)-fuzz
+CC       = clang
+CFLAGS   = -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all \
+           -fsanitize=fuzzer-no-link,address,undefined
+LDFLAGS += -fsanitize=fuzzer,address,undefined
 HARDEN   =
 endif
 
@@ -33,7 +44,8 @@ LIB_OBJ    = $(CLIENT_OBJ) $(BUILD)/lib/name.o $(BUILD)/lib/passwd.o \
              $(BUILD)/lib/md5.o $(BUILD)/lib/sha256.o $(BUILD)/lib/atomic.o \
              $(BUILD)/lib/errbuf.o $(BUILD)/lib/conf.o
 VAUTHD_OBJ = $(BUILD)/vauthd/main.o $(BUILD)/vauthd/log.o \
-             $(BUILD)/vauthd/pool.o \
+             $(BUILD)/vauthd/pool.o $(BUILD)/vauthd/penalty.o \
+             $(BUILD)/vauthd/rehash.o \
              $(BUILD)/vauthd/request.o $(BUILD)/vauthd/server.o \
              $(BUILD)/vauthd/lastauth.o $(BUILD)/vauthd/stats.o \
              $(BUILD)/vauthd/cache.o \
@@ -45,7 +57,8 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/te
 BIN        = $(BUILD)/bin
 PROGS      = $(BIN)/vchkpw $(BIN)/vauthd $(BIN)/vadmin
 
-.PHONY: all check unit-check integration-check san-check clean install bench fuzz
+.PHONY: all check check-one unit-check integration-check san-check clean \
+        install bench fuzz
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -74,11 +87,50 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(BUILD)/vauthd/log.o
 	$(CC) $(ALL_CFLAGS) -Itests/unit -Ivauthd $(LDFLAGS) -o $@ $^ -lcrypt -lcdb
 
 # Unit tests of a vauthd or vadmin module link that module too.
+$(BUILD)/tests/test-penalty: $(BUILD)/vauthd/penalty.o
 $(BUILD)/tests/test-control: $(BUILD)/vadmin/control.o $(BUILD)/vadmin/userdir.o
 $(BUILD)/tests/test-control: ALL_CFLAGS += -Ivadmin
 
+# The cache's unit test needs the module itself.
+$(BUILD)/tests/test-cache: $(BUILD)/vauthd/cache.o
+
 TOOLS      = $(BIN)/mkhash
 $(BUILD)/tests/test-tcprules: $(BUILD)/lib/tcprules.o
+
+# Fuzz targets: fuzz/fuzz-NAME.c, seeds in fuzz/corpus/NAME/. make check
+# replays the seeds through each target built with fuzz/replay.c instead
+# of libFuzzer; make fuzz runs libFuzzer (clang) on each for FUZZ_SECONDS.
+# The targets link from an archive, so each takes only what it calls.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
+FUZZ_REPLAY  = $(patsubst %,$(BUILD)/tests/test-fuzz-%,$(FUZZ_TARGETS))
+FUZZ_BINS    = $(patsubst %,$(BUILD)/fuzz/fuzz-%,$(FUZZ_TARGETS))
+FUZZ_LIB     = $(BUILD)/fuzz/libvauth.a
+FUZZ_LIBOBJ  = $(LIB_OBJ) $(BUILD)/lib/tcprules.o \
+               $(filter-out $(BUILD)/vadmin/main.o,$(VADMIN_OBJ))
+
+$(FUZZ_LIB): $(FUZZ_LIBOBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/test-fuzz-%: fuzz/fuzz-%.c fuzz/replay.c $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ifuzz -Ivadmin -DFUZZ_TARGET='"$*"' $(LDFLAGS) \
+	    -o $@ fuzz/fuzz-$*.c fuzz/replay.c $(FUZZ_LIB) -lcdb -lcrypt
+
+$(BUILD)/fuzz/fuzz-%: fuzz/fuzz-%.c $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ifuzz -Ivadmin $(LDFLAGS) -o $@ $< $(FUZZ_LIB) \
+	    -lcdb -lcrypt
+
+ifeq ($(FUZZ),1)
+fuzz: $(FUZZ_BINS)
+	scripts/fuzz $(FUZZ_SECONDS) $(BUILD)/fuzz $(FUZZ_TARGETS)
+else
+fuzz:
+	$(MAKE) FUZZ=1 fuzz
+endif
 
 $(BIN)/mkhash: $(BUILD)/tests/tools/mkhash.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -103,11 +155,21 @@ $(BENCH_BIN)/vbench: $(BUILD)/bench/vbench.o $(BENCH_DB)
 bench: all $(BENCH_BIN)/genusers $(BENCH_BIN)/classic $(BENCH_BIN)/vbench
 	BIN=$(BIN) BUILD=$(BUILD) bench/run.py
 
-check: all $(UNIT_TESTS) $(TOOLS)
+# make check: the suite, then the suite again built with ASan and UBSan
+# (CHECK_SAN=0 skips that); the last line is the total of both.
+CHECK_SAN ?= 1
+check-one: all $(UNIT_TESTS) $(FUZZ_REPLAY) $(TOOLS)
 	BIN=$(BIN) BUILD=$(BUILD) tests/run
 
+ifeq ($(SAN)$(CHECK_SAN),1)
+check:
+	tests/run-both "$(MAKE)"
+else
+check: check-one
+endif
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -47,6 +47,15 @@ struct conf {
 	char log[16];			/* "syslog" or "stderr" */
 	uid_t virtual_uid;
 	gid_t virtual_gid;
+	/* Brute-force defence (vauthd/penalty.c). */
+	int penalty;			/* on or off */
+	int penalty_window;		/* seconds failures are counted over */
+	int penalty_free;		/* failures before answers are delayed */
+	int penalty_delay_ms;		/* the first delay, doubled per failure */
+	int penalty_delay_max_ms;
+	int penalty_threshold;		/* failures that start a cool-down */
+	int penalty_cooldown;		/* seconds */
+	int penalty_entries;		/* addresses and accounts tracked */
 	/* vadmin: where qmail and vpopmail live, and how it writes there. */
 	char qmail_dir[CONF_MAX_PATH];
 	char vpopmail_dir[CONF_MAX_PATH];	/* domains under its domains/ */

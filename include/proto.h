@@ -36,13 +36,21 @@
  *   'F' FLUSH   no items: forget cached state. uid 0 peers only.
  *   'S' STATS   string format ("text" or "prometheus"). uid 0 peers only.
  *   'P' PING    no items.
+ *   'H' THROTTLES  no items: the addresses and accounts the brute-force
+ *               defence is delaying or refusing, as text, one a line:
+ *               "addr|account KEY failures N delay Nms cooldown Ns".
+ *               uid 0 peers only.
+ *   'U' UNTHROTTLE string key: forget the failures of that address or
+ *               login (user@domain); an empty key forgets all. 'O' when
+ *               something was forgotten, 'N' when nothing matched.
+ *               uid 0 peers only.
  *
  * Responses: version, status ('O' ok, 'N' no, 'T' temporary failure),
  * then, for an 'O' answer to AUTH or LOOKUP:
  *   string user (local part, folded), string domain (the real domain, after
  *   alias resolution), string home, string quota (vpopmail's pw_shell),
  *   number uid, number gid (system ids to run as), number flags (pw_gid bits)
- * for an 'O' answer to STATS: string text. Every other answer has no items.
+ * for an 'O' answer to STATS or THROTTLES: string text. Every other answer has no items.
  * A client never learns why an answer was 'N'; vauthd logs the reason.
  */
 #ifndef VAUTH_PROTO_H
@@ -63,6 +71,7 @@
 #define PROTO_MAX_HOME     1024
 #define PROTO_MAX_QUOTA    64
 #define PROTO_MAX_FORMAT   16
+#define PROTO_MAX_KEY      PROTO_MAX_LOGIN	/* UNTHROTTLE's key */
 #define PROTO_MAX_TEXT     (PROTO_MAX_RESPONSE - 8)
 
 #ifndef VAUTHD_SOCKET
@@ -75,6 +84,8 @@ enum proto_op {
 	PROTO_FLUSH = 'F',
 	PROTO_STATS = 'S',
 	PROTO_PING = 'P',
+	PROTO_THROTTLES = 'H',
+	PROTO_UNTHROTTLE = 'U',
 };
 
 /* The one answer that flows from the database to vchkpw's exit code.
@@ -103,6 +114,7 @@ struct proto_request {
 	enum proto_op op;
 	enum proto_service service;
 	struct proto_str login, secret, extra, remote_ip, format;
+	struct proto_str key;		/* UNTHROTTLE */
 };
 
 struct proto_user {
@@ -116,7 +128,7 @@ struct proto_user {
 struct proto_response {
 	enum auth_result result;
 	struct proto_user user;            /* AUTH/LOOKUP with AUTH_OK */
-	struct proto_str text;             /* STATS with AUTH_OK */
+	struct proto_str text;             /* STATS, THROTTLES with AUTH_OK */
 };
 
 /* The body is buf[0..len), the frame header already removed. Strings in

@@ -36,6 +36,14 @@ conf_defaults(struct conf *c)
 	c->cache_size = 65536;
 	c->cache_ttl = 3600;
 	snprintf(c->log, sizeof(c->log), "syslog");
+	c->penalty = 1;
+	c->penalty_window = 600;
+	c->penalty_free = 3;
+	c->penalty_delay_ms = 250;
+	c->penalty_delay_max_ms = 4000;
+	c->penalty_threshold = 15;
+	c->penalty_cooldown = 120;
+	c->penalty_entries = 65536;
 	snprintf(c->qmail_dir, sizeof(c->qmail_dir), "/var/qmail");
 	snprintf(c->vpopmail_dir, sizeof(c->vpopmail_dir), "/home/vpopmail");
 	c->lock_timeout = 60;
@@ -172,16 +180,32 @@ set_key(struct conf *c, const char *k, const char *v)
 	}
 	if (strcmp(k, "lastauth") == 0)
 		return set_bool(&c->lastauth, v);
+	if (strcmp(k, "cache_size") == 0)
+		return set_int(&c->cache_size, v, 0, 1 << 22);
+	if (strcmp(k, "cache_ttl") == 0)
+		return set_int(&c->cache_ttl, v, 1, 86400);
+	if (strcmp(k, "penalty") == 0)
+		return set_bool(&c->penalty, v);
+	if (strcmp(k, "penalty_window") == 0)
+		return set_int(&c->penalty_window, v, 1, 86400);
+	if (strcmp(k, "penalty_free") == 0)
+		return set_int(&c->penalty_free, v, 0, 1000);
+	if (strcmp(k, "penalty_delay") == 0)
+		return set_int(&c->penalty_delay_ms, v, 0, 60000);
+	if (strcmp(k, "penalty_delay_max") == 0)
+		return set_int(&c->penalty_delay_max_ms, v, 0, 60000);
+	if (strcmp(k, "penalty_threshold") == 0)
+		return set_int(&c->penalty_threshold, v, 1, 100000);
+	if (strcmp(k, "penalty_cooldown") == 0)
+		return set_int(&c->penalty_cooldown, v, 0, 86400);
+	if (strcmp(k, "penalty_entries") == 0)
+		return set_int(&c->penalty_entries, v, 16, 1000000);
 	if (strcmp(k, "store_clear") == 0)
 		return set_bool(&c->store_clear, v);
 	if (strcmp(k, "lock_timeout") == 0)
 		return set_int(&c->lock_timeout, v, 0, 3600);
 	if (strcmp(k, "dir_control") == 0)
 		return set_int(&c->dir_control, v, 10, 100000);
-	if (strcmp(k, "cache_size") == 0)
-		return set_int(&c->cache_size, v, 0, 1 << 22);
-	if (strcmp(k, "cache_ttl") == 0)
-		return set_int(&c->cache_ttl, v, 1, 86400);
 	if (strcmp(k, "relay_expiry") == 0)
 		return set_int(&c->relay_expiry, v, 1, 86400 * 366);
 	if (strcmp(k, "relay_max") == 0)
@@ -383,7 +407,7 @@ int
 conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 {
 	static char buf[CONF_MAX_FILE];
-	size_t len;
+	size_t len = 0;
 	int rc;
 
 	if (read_private(path, buf, sizeof(buf), &len, err, errlen) < 0)

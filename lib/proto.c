@@ -139,7 +139,8 @@ proto_frame_len(const unsigned char hdr[2])
 	return (size_t)hdr[0] << 8 | hdr[1];
 }
 
-/* version op [service login secret extra remote_ip | service login | format] */
+/* version op [service login secret extra remote_ip | service login | format
+ * | key] */
 int
 proto_decode_request(const unsigned char *buf, size_t len,
     struct proto_request *req)
@@ -173,8 +174,13 @@ proto_decode_request(const unsigned char *buf, size_t len,
 		if (rd_str(&r, PROTO_MAX_FORMAT, &req->format) < 0)
 			goto bad;
 		break;
+	case PROTO_UNTHROTTLE:
+		if (rd_str(&r, PROTO_MAX_KEY, &req->key) < 0)
+			goto bad;
+		break;
 	case PROTO_FLUSH:
 	case PROTO_PING:
+	case PROTO_THROTTLES:
 		break;
 	default:
 		goto bad;
@@ -220,8 +226,13 @@ proto_encode_request(const struct proto_request *req, unsigned char *buf,
 		if (wr_str(&w, req->format.p, req->format.len, PROTO_MAX_FORMAT) < 0)
 			goto full;
 		break;
+	case PROTO_UNTHROTTLE:
+		if (wr_str(&w, req->key.p, req->key.len, PROTO_MAX_KEY) < 0)
+			goto full;
+		break;
 	case PROTO_FLUSH:
 	case PROTO_PING:
+	case PROTO_THROTTLES:
 		break;
 	default:
 		errno = EINVAL;
@@ -259,7 +270,7 @@ proto_decode_response(enum proto_op op, const unsigned char *buf, size_t len,
 			    rd_u32(&r, &u->gid) < 0 ||
 			    rd_u32(&r, &u->flags) < 0)
 				goto bad;
-		} else if (op == PROTO_STATS) {
+		} else if (op == PROTO_STATS || op == PROTO_THROTTLES) {
 			if (rd_str(&r, PROTO_MAX_TEXT, &resp->text) < 0)
 				goto bad;
 		}
@@ -309,7 +320,8 @@ proto_encode_response(enum proto_op op, const struct proto_response *resp,
 		    wr_u32(&w, u->uid) < 0 || wr_u32(&w, u->gid) < 0 ||
 		    wr_u32(&w, u->flags) < 0)
 			goto full;
-	} else if (st == 'O' && op == PROTO_STATS) {
+	} else if (st == 'O' && (op == PROTO_STATS ||
+	    op == PROTO_THROTTLES)) {
 		if (wr_str(&w, resp->text.p, resp->text.len, PROTO_MAX_TEXT) < 0)
 			goto full;
 	}

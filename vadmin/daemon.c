@@ -8,6 +8,7 @@
 #include "client.h"
 #include "conf.h"
 #include "proto.h"
+#include "daemon.h"
 #include "vadmin.h"
 
 #define DEFAULT_CONF "/etc/vauth/vauthd.conf"
@@ -155,3 +156,18 @@ const struct vadmin_cmd daemon_cmds[] = {
 	    "make vauthd forget its cached logins" },
 	{ NULL, NULL, NULL, NULL },
 };
+
+/* For the other commands that ask vauthd (throttle.c); see daemon.h. */
+int
+daemon_socket(const char *opt_socket, const char *opt_conf, char *out,
+    size_t cap)
+{
+	return find_socket(opt_socket, opt_conf, out, cap);
+}
+
+int
+daemon_ask(const char *name, const char *sock, const struct proto_request *req,
+    struct proto_response *resp, unsigned char *buf, size_t cap)
+{
+	return call(name, sock, req, resp, buf, cap);
+}

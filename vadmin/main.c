@@ -5,7 +5,8 @@
 #include "vadmin.h"
 
 static const struct vadmin_cmd *const families[] = {
-	domain_cmds, user_cmds, alias_cmds, relay_cmds, daemon_cmds, NULL,
+	domain_cmds, user_cmds, alias_cmds, relay_cmds, daemon_cmds,
+	throttle_cmds, NULL,
 };
 
 static const struct vadmin_cmd *

@@ -18,5 +18,6 @@ extern const struct vadmin_cmd user_cmds[];
 extern const struct vadmin_cmd alias_cmds[];
 extern const struct vadmin_cmd relay_cmds[];
 extern const struct vadmin_cmd daemon_cmds[];
+extern const struct vadmin_cmd throttle_cmds[];
 
 #endif

@@ -13,6 +13,7 @@
 #include "lastauth.h"
 #include "log.h"
 #include "passwd.h"
+#include "penalty.h"
 #include "pool.h"
 #include "relay.h"
 #include "request.h"
@@ -58,6 +59,7 @@ main(int argc, char **argv)
 {
 	static struct conf conf;
 	struct request_ctx ctx;
+	struct penalty_conf pc;
 	struct passwd *pw = NULL, run_as;
 	char err[CONF_ERR_LEN], name[CONF_MAX_WORD];
 	const char *path = DEFAULT_CONF;
@@ -121,6 +123,10 @@ main(int argc, char **argv)
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		workers = ncpu > 0 ? (int)(2 * ncpu) : 4;
 	}
+	/* Before any thread starts, so that every thread inherits the mask:
+	 * SIGTERM must reach server_run's signalfd, not kill us in whatever
+	 * thread it lands on. */
+	server_block_signals();
 	/* Connections beyond the workers': the lastauth writer, the relay
 	 * thread. */
 	pool = pool_new(&conf, workers + 2);
@@ -134,12 +140,16 @@ main(int argc, char **argv)
 	    (int)sysconf(_SC_NPROCESSORS_ONLN)) < 0)
 		die(111, "unable to set up the login cache: %s",
 		    strerror(errno));
+	penalty_conf_from(&conf, &pc);
+	if (penalty_init(&pc) < 0)
+		die(111, "out of memory");
 	ctx.conf = &conf;
 	ctx.pool = pool;
 	c = server_run(&ctx, lfd, workers);
 	lastauth_stop();
 	relay_stop();
 	cache_free();
+	penalty_end();
 	pool_free(&pool);
 	(void)unlink(conf.socket);
 	explicit_bzero(conf.mysql_password, sizeof(conf.mysql_password));

@@ -24,6 +24,11 @@ static const char sql_user_plain[] =
     "SELECT pw_name, pw_domain, pw_passwd, pw_clear_passwd, pw_dir, "
     "pw_shell, pw_uid, pw_gid FROM vpopmail WHERE pw_name = ? AND "
     "pw_domain = ?";
+/* The upgrade of a weak hash: only while the row still holds the hash
+ * that was verified, so a password changed meanwhile is never overwritten. */
+static const char sql_rehash[] =
+    "UPDATE vpopmail SET pw_passwd = ? WHERE pw_name = ? AND pw_domain = ? "
+    "AND COALESCE(pw_passwd, '') = ?";
 static const char sql_lastauth[] =
     "INSERT INTO lastauth (user, domain, remote_ip, timestamp) "
     "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
@@ -34,6 +39,7 @@ struct pool_conn {
 	MYSQL *db;
 	MYSQL_STMT *st_user;
 	MYSQL_STMT *st_lastauth;
+	MYSQL_STMT *st_rehash;
 	int no_lastauth;		/* the table is missing */
 	int busy;
 	int ever_connected;
@@ -84,9 +90,11 @@ conn_close(struct pool_conn *c)
 		mysql_stmt_close(c->st_user);
 	if (c->st_lastauth != NULL)
 		mysql_stmt_close(c->st_lastauth);
+	if (c->st_rehash != NULL)
+		mysql_stmt_close(c->st_rehash);
 	if (c->db != NULL)
 		mysql_close(c->db);
-	c->st_user = c->st_lastauth = NULL;
+	c->st_user = c->st_lastauth = c->st_rehash = NULL;
 	c->db = NULL;
 }
 
@@ -385,6 +393,73 @@ pool_lastauth_write(struct pool_conn *c, const struct lastauth_entry *e,
 			return -1;
 		if (lastauth_exec(c, e, n) == 0)
 			return 0;
+		conn_close(c);
+	}
+	__atomic_add_fetch(&p->stats.errors, 1, __ATOMIC_RELAXED);
+	return -1;
+}
+
+static int
+rehash_exec(struct pool_conn *c, const char *name, const char *domain,
+    const char *old, const char *hash)
+{
+	MYSQL_BIND in[4];
+	unsigned long len[4];
+	unsigned err;
+	int n;
+
+	if (c->st_rehash == NULL) {
+		c->st_rehash = prepare(c->db, sql_rehash, 0, &err);
+		if (c->st_rehash == NULL)
+			return -1;
+	}
+	bind_in(&in[0], hash, &len[0]);
+	bind_in(&in[1], name, &len[1]);
+	bind_in(&in[2], domain, &len[2]);
+	bind_in(&in[3], old, &len[3]);
+	/* A transaction, so that a server outside strict mode, which would
+	 * cut the hash to an unmigrated char(40) with only a warning, can be
+	 * rolled back before the user is locked out. */
+	if (mysql_query(c->db, "START TRANSACTION") != 0)
+		return -1;
+	if (mysql_stmt_bind_param(c->st_rehash, in) != 0 ||
+	    mysql_stmt_execute(c->st_rehash) != 0) {
+		err = mysql_stmt_errno(c->st_rehash);
+		mysql_query(c->db, "ROLLBACK");
+		if (err == ER_DATA_TOO_LONG) {
+			log_msg(LOG_WARNING, "mysql: pw_passwd is too narrow for "
+			    "the new hash; apply sql/migrations/001");
+			return -2;
+		}
+		return -1;
+	}
+	n = (int)mysql_stmt_affected_rows(c->st_rehash);
+	if (mysql_warning_count(c->db) > 0) {
+		mysql_query(c->db, "ROLLBACK");
+		log_msg(LOG_WARNING, "mysql: the new hash would not be stored "
+		    "whole (pw_passwd too narrow?); not upgraded");
+		return -2;
+	}
+	if (mysql_query(c->db, "COMMIT") != 0)
+		return -1;
+	return n == 1 ? 1 : 0;
+}
+
+int
+pool_rehash(struct pool_conn *c, const char *name, const char *domain,
+    const char *old, const char *hash)
+{
+	struct pool *p = c->pool;
+	int attempt, r;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (conn_ready(p, c) < 0)
+			return -1;
+		r = rehash_exec(c, name, domain, old, hash);
+		if (r >= 0)
+			return r;
+		if (r == -2)
+			return -1;	/* the column, not the connection */
 		conn_close(c);
 	}
 	__atomic_add_fetch(&p->stats.errors, 1, __ATOMIC_RELAXED);

@@ -66,6 +66,12 @@ enum pool_status pool_user_lookup(struct pool_conn *conn, const char *user,
 int pool_lastauth_write(struct pool_conn *conn,
     const struct lastauth_entry *e, size_t n);
 
+/* Sets the row's pw_passwd to hash, but only while it still equals old
+ * (the hash a login was just verified against). Returns 1 when the row was
+ * changed, 0 when it had changed meanwhile, -1 on a database error. */
+int pool_rehash(struct pool_conn *conn, const char *name, const char *domain,
+    const char *old, const char *hash);
+
 /* For a module that owns its statements (relaydb.c): runs fn(db, arg) on
  * the connection, connected first. fn returns >= 0 on success, -2 for a
  * failure a new connection would not cure, -1 for one it may: then the

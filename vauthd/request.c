@@ -4,11 +4,14 @@
 
 #include "cache.h"
 #include "conf.h"
+#include "io.h"
 #include "lastauth.h"
 #include "log.h"
 #include "name.h"
 #include "passwd.h"
+#include "penalty.h"
 #include "pool.h"
+#include "rehash.h"
 #include "relay.h"
 #include "request.h"
 #include "stats.h"
@@ -107,6 +110,9 @@ login(const struct request_ctx *ctx, const struct proto_request *req,
 	} else {
 		match = cache_verify(row.name, row.domain, row.passwd,
 		    row.clear, req->secret.p, req->secret.len, NULL);
+		if (match)
+			rehash_if_weak(ctx, &row, req->secret.p,
+			    req->secret.len);
 		if (!match && req->extra.len > 0 &&
 		    is_hex32(req->secret.p, req->secret.len))
 			match = passwd_verify_digest(req->service, row.clear,
@@ -150,11 +156,12 @@ log_login(const struct proto_request *req, const struct peer *peer,
 	    result_name(r), reason, (long)peer->pid);
 }
 
-void
+int
 request_handle(const struct request_ctx *ctx, const struct peer *peer,
     const struct proto_request *req, struct proto_response *resp,
     char *text, size_t cap)
 {
+	struct penalty_ticket pt;
 	const char *reason = "";
 	long long t0 = stats_now_us();
 	int n;
@@ -163,7 +170,14 @@ request_handle(const struct request_ctx *ctx, const struct peer *peer,
 	resp->result = AUTH_TEMP;
 	switch (req->op) {
 	case PROTO_AUTH:
-		resp->result = login(ctx, req, 0, &resp->user, &reason);
+		if (penalty_check(req, ctx->conf->default_domain, io_now_ms(),
+		    &pt)) {
+			resp->result = AUTH_NO;
+			reason = "throttled: too many failures";
+		} else {
+			resp->result = login(ctx, req, 0, &resp->user, &reason);
+		}
+		penalty_note(&pt, resp->result, io_now_ms());
 		if (resp->result == AUTH_OK) {
 			lastauth_note(resp->user.user, resp->user.domain,
 			    req->remote_ip.p, req->remote_ip.len);
@@ -174,7 +188,7 @@ request_handle(const struct request_ctx *ctx, const struct peer *peer,
 		stats_login(req->service, resp->result);
 		stats_latency(stats_now_us() - t0);
 		log_login(req, peer, resp->result, reason);
-		break;
+		return pt.delay_ms;
 	case PROTO_LOOKUP:
 		/* TEMP, not NO: a refusal says nothing about the user, and a
 		 * userdb told "no such user" would bounce mail. */
@@ -210,5 +224,25 @@ request_handle(const struct request_ctx *ctx, const struct peer *peer,
 	case PROTO_PING:
 		resp->result = AUTH_OK;
 		break;
+	case PROTO_THROTTLES:
+		if (peer->uid != 0) {
+			resp->result = AUTH_NO;
+			break;
+		}
+		resp->text.p = text;
+		resp->text.len = penalty_list(text, cap, io_now_ms());
+		resp->result = AUTH_OK;
+		break;
+	case PROTO_UNTHROTTLE:
+		if (peer->uid != 0) {
+			resp->result = AUTH_NO;
+			break;
+		}
+		n = penalty_clear(req->key.p, req->key.len);
+		resp->result = n > 0 ? AUTH_OK : AUTH_NO;
+		log_msg(LOG_NOTICE, "throttle: %d cleared by uid 0 pid %ld", n,
+		    (long)peer->pid);
+		break;
 	}
+	return 0;
 }

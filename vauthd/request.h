@@ -21,10 +21,11 @@ struct request_ctx {
 	struct pool *pool;
 };
 
-/* Answers req from peer into *resp. For STATS, the text is written into
- * text (cap bytes) and resp->text points at it. Never fails: anything that
- * goes wrong is AUTH_TEMP. */
-void request_handle(const struct request_ctx *ctx, const struct peer *peer,
+/* Answers req from peer into *resp. For STATS and THROTTLES, the text is
+ * written into text (cap bytes) and resp->text points at it. Never fails:
+ * anything that goes wrong is AUTH_TEMP. Returns how many milliseconds the
+ * answer must be held back (the brute-force defence's delay), usually 0. */
+int request_handle(const struct request_ctx *ctx, const struct peer *peer,
     const struct proto_request *req, struct proto_response *resp,
     char *text, size_t cap);
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -26,7 +27,9 @@
 #define MAX_ALLOWED_UIDS 256
 #define SWEEP_MS         200
 
-enum conn_state { C_READING, C_WORKING, C_WRITING };
+/* C_HELD: the answer is ready but the brute-force defence holds it until
+ * send_at; a timer in this loop, not a sleeping worker. */
+enum conn_state { C_READING, C_WORKING, C_HELD, C_WRITING };
 
 struct conn {
 	int fd;
@@ -38,6 +41,7 @@ struct conn {
 	size_t outlen, outoff;
 	long long deadline;		/* for reading and writing */
 	long long queued_at;
+	long long send_at;		/* C_HELD until then */
 	struct conn *prev, *next;	/* all connections */
 	struct conn *qnext;		/* job or done queue */
 };
@@ -63,6 +67,7 @@ static struct {
 static const struct request_ctx *rctx;
 static struct conn *conns;
 static int nconns;
+static long long next_due = LLONG_MAX;	/* the earliest held answer */
 
 static void
 allow_uid(uid_t uid)
@@ -141,45 +146,62 @@ peer_may_lookup(const struct peer *p)
 	return 0;
 }
 
+/* Opens the socket's directory, making it 0755 if missing, and checks it
+ * through the descriptor: not a symlink, owned by root or us, writable by
+ * nobody else. Everything after works relative to that descriptor, so no
+ * path can be swapped between the check and the use. Returns the fd. */
+static int
+socket_dir(const char *dir, uid_t owner, char *err, size_t errlen)
+{
+	struct stat st;
+	int made, dfd;
+
+	made = mkdir(dir, 0755) == 0;
+	if (!made && errno != EEXIST)
+		return errf(err, errlen, "unable to create %s: %s", dir,
+		    strerror(errno));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return errf(err, errlen, "%s: %s", dir, errno == ELOOP ||
+		    errno == ENOTDIR ? "is not a directory (a symlink?)" :
+		    strerror(errno));
+	/* Made 0755 whatever the umask: clients must reach the socket. */
+	if (made && (fchown(dfd, owner, (gid_t)-1) < 0 ||
+	    fchmod(dfd, 0755) < 0)) {
+		close(dfd);
+		return errf(err, errlen, "unable to chown %s: %s", dir,
+		    strerror(errno));
+	}
+	/* Whoever may write the directory may put their own socket where
+	 * clients look for ours. */
+	if (fstat(dfd, &st) < 0 || (st.st_uid != 0 && st.st_uid != owner) ||
+	    (st.st_mode & S_IWOTH) || ((st.st_mode & S_IWGRP) && st.st_gid != 0)) {
+		close(dfd);
+		return errf(err, errlen, "%s is writable by others, or owned "
+		    "by someone other than root or uid %ld", dir, (long)owner);
+	}
+	return dfd;
+}
+
 int
 server_listen(const struct conf *cf, uid_t owner, char *err, size_t errlen)
 {
 	char dir[sizeof(cf->socket)], *slash;
+	const char *base;
 	struct sockaddr_un sun;
 	struct stat st;
 	struct group *gr;
 	gid_t gid = (gid_t)-1;
 	mode_t old;
-	int fd;
+	int fd, dfd, cwd, rc;
 
 	snprintf(dir, sizeof(dir), "%s", cf->socket);
 	slash = strrchr(dir, '/');
-	if (slash == NULL || slash == dir)
+	if (slash == NULL || slash == dir || slash[1] == '\0')
 		return errf(err, errlen, "socket: need an absolute path in a "
 		    "directory of its own: %s", cf->socket);
 	*slash = '\0';
-	if (mkdir(dir, 0755) == 0) {
-		if (chown(dir, owner, (gid_t)-1) < 0)
-			return errf(err, errlen, "unable to chown %s: %s", dir,
-			    strerror(errno));
-	} else if (errno != EEXIST) {
-		return errf(err, errlen, "unable to create %s: %s", dir,
-		    strerror(errno));
-	}
-	/* A symlinked or world-writable directory would let someone else
-	 * put their own socket where clients look for ours. */
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return errf(err, errlen, "%s is not a directory", dir);
-	if (st.st_mode & S_IWOTH)
-		return errf(err, errlen, "%s is writable by others", dir);
-	if (lstat(cf->socket, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return errf(err, errlen, "%s exists and is not a socket",
-			    cf->socket);
-		if (unlink(cf->socket) < 0)
-			return errf(err, errlen, "unable to remove %s: %s",
-			    cf->socket, strerror(errno));
-	}
+	base = slash + 1;
 	if (cf->socket_group[0] != '\0') {
 		gr = getgrnam(cf->socket_group);
 		if (gr == NULL)
@@ -187,29 +209,61 @@ server_listen(const struct conf *cf, uid_t owner, char *err, size_t errlen)
 			    cf->socket_group);
 		gid = gr->gr_gid;
 	}
+	dfd = socket_dir(dir, owner, err, errlen);
+	if (dfd < 0)
+		return -1;
+	fd = -1;
+	cwd = -1;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			errf(err, errlen, "%s exists and is not a socket",
+			    cf->socket);
+			goto fail;
+		}
+		if (unlinkat(dfd, base, 0) < 0) {
+			errf(err, errlen, "unable to remove %s: %s", cf->socket,
+			    strerror(errno));
+			goto fail;
+		}
+	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, cf->socket, strlen(cf->socket) + 1);
+	memcpy(sun.sun_path, base, strlen(base) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return errf(err, errlen, "socket: %s", strerror(errno));
-	/* Born private; opened up to the configured mode only after. */
+	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || cwd < 0 || fchdir(dfd) < 0) {
+		errf(err, errlen, "unable to set up %s: %s", cf->socket,
+		    strerror(errno));
+		goto fail;
+	}
+	/* Bound by a name relative to the checked directory, born private,
+	 * opened up to the configured mode only after. Still single-threaded
+	 * here, so the brief change of directory affects nothing else. */
 	old = umask(0077);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		umask(old);
-		close(fd);
-		return errf(err, errlen, "unable to bind %s: %s", cf->socket,
-		    strerror(errno));
-	}
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
-	if (chown(cf->socket, owner, gid) < 0 ||
-	    chmod(cf->socket, cf->socket_mode) < 0 ||
-	    listen(fd, 512) < 0) {
-		close(fd);
-		return errf(err, errlen, "unable to set up %s: %s", cf->socket,
+	if (fchdir(cwd) < 0 || rc < 0) {
+		errf(err, errlen, "unable to bind %s: %s", cf->socket,
 		    strerror(errno));
+		goto fail;
 	}
+	if (fchownat(dfd, base, owner, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    fchmodat(dfd, base, cf->socket_mode, 0) < 0 ||
+	    listen(fd, 512) < 0) {
+		errf(err, errlen, "unable to set up %s: %s", cf->socket,
+		    strerror(errno));
+		goto fail;
+	}
+	close(cwd);
+	close(dfd);
 	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (cwd >= 0)
+		close(cwd);
+	close(dfd);
+	return -1;
 }
 
 static void
@@ -226,6 +280,36 @@ conn_close(struct conn *c)
 	free(c->out);
 	free(c);
 	nconns--;
+}
+
+/* At the connection cap, the connection that has waited longest for its
+ * request makes room: a real client sends as soon as it connects, so
+ * idle or trickling connections cannot keep it out. Returns 1 when one
+ * was closed. */
+static int
+evict_idle(void)
+{
+	static long long last_log;
+	struct conn *c, *oldest = NULL;
+	long long now;
+
+	/* The analyzer loses c->prev == NULL once c has been handed to
+	 * epoll_ctl in accept_all, and then sees a freed head here. */
+	for (c = conns; c != NULL; c = c->next)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
+		if (c->state == C_READING)
+			oldest = c;	/* the list is newest first */
+	if (oldest == NULL)
+		return 0;
+	now = io_now_ms();
+	if (now - last_log >= 10000) {
+		last_log = now;
+		log_msg(LOG_WARNING, "%d connections, the most allowed: closing "
+		    "the longest idle ones (pid %ld first)", nconns,
+		    (long)oldest->peer.pid);
+	}
+	conn_close(oldest);
+	return 1;
 }
 
 static void
@@ -247,7 +331,7 @@ accept_all(int lfd, int ep)
 				    strerror(errno));
 			return;
 		}
-		if (nconns >= cf->max_connections) {
+		if (nconns >= cf->max_connections && !evict_idle()) {
 			close(fd);	/* the client sees EOF: TEMP */
 			continue;
 		}
@@ -276,6 +360,7 @@ accept_all(int lfd, int ep)
 		}
 		c->state = C_READING;
 		c->deadline = io_now_ms() + cf->client_timeout_ms;
+		c->prev = NULL;
 		c->next = conns;
 		if (conns != NULL)
 			conns->prev = c;
@@ -392,11 +477,49 @@ done_all(int ep)
 	pthread_mutex_unlock(&q.lock);
 	for (; c != NULL; c = next) {
 		next = c->qnext;
-		if (c->out == NULL)
+		if (c->out == NULL) {
 			conn_close(c);
-		else
+		} else if (c->send_at > io_now_ms()) {
+			c->state = C_HELD;
+			if (c->send_at < next_due)
+				next_due = c->send_at;
+		} else {
 			conn_write(c, ep);
+		}
 	}
+}
+
+/* Sends the held answers that are due; finds when the next one is. */
+static void
+release_held(int ep)
+{
+	long long now = io_now_ms();
+	struct conn *c, *next;
+
+	next_due = LLONG_MAX;
+	for (c = conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->state != C_HELD)
+			continue;
+		if (c->send_at <= now) {
+			c->state = C_WORKING;	/* not in epoll: conn_write adds */
+			conn_write(c, ep);
+		} else if (c->send_at < next_due) {
+			next_due = c->send_at;
+		}
+	}
+}
+
+/* Waits at most until the next sweep or the next held answer. */
+static int
+wait_ms(void)
+{
+	long long left;
+
+	if (next_due == LLONG_MAX)
+		return SWEEP_MS;
+	left = next_due - io_now_ms();
+	return left <= 0 ? 0 : left < SWEEP_MS ? (int)left : SWEEP_MS;
 }
 
 static void
@@ -407,7 +530,8 @@ sweep(void)
 
 	for (c = conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->state != C_WORKING && now > c->deadline)
+		if (c->state != C_WORKING && c->state != C_HELD &&
+		    now > c->deadline)
 			conn_close(c);
 	}
 }
@@ -418,7 +542,7 @@ work(struct conn *c, char *text, size_t cap)
 	struct proto_request req;
 	struct proto_response resp;
 	unsigned char *out;
-	int n;
+	int n, delay = 0;
 
 	memset(&resp, 0, sizeof(resp));
 	if (proto_decode_request(c->in + 2, c->have - 2, &req) < 0) {
@@ -429,7 +553,7 @@ work(struct conn *c, char *text, size_t cap)
 	if (io_now_ms() - c->queued_at > rctx->conf->queue_timeout_ms)
 		resp.result = AUTH_TEMP;	/* the client has given up */
 	else
-		request_handle(rctx, &c->peer, &req, &resp, text, cap);
+		delay = request_handle(rctx, &c->peer, &req, &resp, text, cap);
 	explicit_bzero(c->in, sizeof(c->in));
 	out = malloc(PROTO_MAX_RESPONSE + 2);
 	if (out == NULL)
@@ -443,6 +567,7 @@ work(struct conn *c, char *text, size_t cap)
 	c->out = out;
 	c->outlen = (size_t)n;
 	c->outoff = 0;
+	c->send_at = delay > 0 ? io_now_ms() + delay : 0;
 }
 
 static void *
@@ -477,6 +602,19 @@ worker(void *arg)
 	}
 }
 
+void
+server_block_signals(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 int
 server_run(const struct request_ctx *ctx, int lfd, int nworkers)
 {
@@ -485,15 +623,15 @@ server_run(const struct request_ctx *ctx, int lfd, int nworkers)
 	pthread_t *th;
 	sigset_t mask;
 	long long next_sweep = 0;
-	int ep, sfd, i, n, stop = 0, rc = 0;
+	struct conn *cc, *next;
+	int ep, sfd, i, n, stop = 0, rc = 0, pending;
 
 	rctx = ctx;
+	server_block_signals();
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	q.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -523,17 +661,18 @@ server_run(const struct request_ctx *ctx, int lfd, int nworkers)
 	    nworkers);
 
 	while (!stop) {
-		n = epoll_wait(ep, evs, 64, SWEEP_MS);
+		n = epoll_wait(ep, evs, 64, wait_ms());
 		if (n < 0 && errno != EINTR) {
 			log_msg(LOG_ERR, "epoll_wait: %s", strerror(errno));
 			rc = -1;
 			break;
 		}
+		pending = 0;
 		for (i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
 
 			if (p == &lfd) {
-				accept_all(lfd, ep);
+				pending = 1;
 			} else if (p == &sfd) {
 				while (read(sfd, &si, sizeof(si)) ==
 				    sizeof(si))
@@ -550,6 +689,12 @@ server_run(const struct request_ctx *ctx, int lfd, int nworkers)
 					conn_write(c, ep);
 			}
 		}
+		/* After the batch: accepting may close an idle connection
+		 * that the batch still names. */
+		if (pending)
+			accept_all(lfd, ep);
+		if (io_now_ms() >= next_due)
+			release_held(ep);
 		if (io_now_ms() >= next_sweep) {
 			sweep();
 			next_sweep = io_now_ms() + SWEEP_MS;
@@ -564,5 +709,13 @@ server_run(const struct request_ctx *ctx, int lfd, int nworkers)
 	for (i = 0; i < nworkers; i++)
 		pthread_join(th[i], NULL);
 	free(th);
+	/* Workers are gone: every connection, queued or held, is ours. */
+	for (cc = conns; cc != NULL; cc = next) {
+		next = cc->next;
+		conn_close(cc);
+	}
+	close(ep);
+	close(sfd);
+	close(q.efd);
 	return rc;
 }

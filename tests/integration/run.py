@@ -51,6 +51,16 @@ def main():
             print("ok   %s (%.1fs)" % (full, time.monotonic() - start))
             sys.stdout.flush()
     finally:
+        # The shared vauthd must stop cleanly on SIGTERM, and, in the
+        # sanitizer build, without a report (a leak shows only at exit).
+        rc = env.vauthd.stop() if env.vauthd else 0
+        log = env.vauthd.read_log() if env.vauthd else ""
+        if rc != 0 or "Sanitizer" in log or "runtime error:" in log:
+            failed += 1
+            print("FAIL shared vauthd: exit %s on SIGTERM\n  %s" % (
+                rc, "\n  ".join(l for l in log.splitlines()
+                                  if "Sanitizer" in l or "runtime error" in l
+                                  or l.startswith(("    #", "Direct", "Indirect")))[:4000]))
         env.close()
     print("integration: %.0fs" % (time.monotonic() - t0))
     print("%d passed, %d failed" % (passed, failed))
