@@ -184,7 +184,7 @@ install: all
 	    $$1 == "clearopensmtp") { print $$1 }'); do \
 	    ln -sf vadmin $(DESTDIR)$(SBINDIR)/$$c || exit 1; done
 	install -d $(DESTDIR)$(MANDIR)/man8
-	install -m 644 vchkpw.8 vauthd/vauthd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 vchkpw.8 vauthd/vauthd.8 vadmin/vadmin.8 $(DESTDIR)$(MANDIR)/man8/
 	# Run scripts for daemontools, also what the systemd units start.
 	for s in vauthd qmail-smtpd qmail-pop3d; do \
 	    install -d $(DESTDIR)$(PREFIX)/share/vauth/run/$$s/log && \

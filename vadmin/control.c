@@ -404,24 +404,26 @@ ctl_build_hosts_cdb(const char *in, size_t len, int fd)
 {
 	char key[CONTROL_MAX_LINE];
 	const char *s, *nl;
-	size_t n, pos;
+	size_t n, m, pos;
 	struct cdb_make cm;
 
 	if (cdb_make_start(&cm, fd) < 0)
 		return -1;
 	FOR_EACH_LINE(in, len, s, n, pos, nl) {
-		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-			n--;
-		if (n == 0 || s[0] == '#')
+		/* m, not n: the loop steps to the next line by n. */
+		m = n;
+		while (m > 0 && (s[m - 1] == ' ' || s[m - 1] == '\t'))
+			m--;
+		if (m == 0 || s[0] == '#')
 			continue;
-		if (n > sizeof(key)) {
+		if (m > sizeof(key)) {
 			(void)cdb_make_finish(&cm);
 			errno = E2BIG;
 			return -1;
 		}
-		memcpy(key, s, n);
-		name_fold(key, n);
-		if (cdb_make_add(&cm, key, (unsigned)n, "", 0) < 0) {
+		memcpy(key, s, m);
+		name_fold(key, m);
+		if (cdb_make_add(&cm, key, (unsigned)m, "", 0) < 0) {
 			(void)cdb_make_finish(&cm);
 			return -1;
 		}
@@ -766,7 +768,7 @@ ctl_add_domain(struct ctl_txn *t, const struct conf *c, const char *name,
 	struct ctl_buf assign = { NULL, 0, 0 }, rh = { NULL, 0, 0 },
 	    more = { NULL, 0, 0 }, scratch = { NULL, 0, 0 };
 	char line[CONTROL_MAX_LINE], path[PATH_MAX];
-	int n, r, rc = -1;
+	int n, rc = -1;
 
 	n = snprintf(line, sizeof(line), "+%s-:%s:%lu:%lu:%s:-::", name, real,
 	    uid, gid, dir);
@@ -790,7 +792,7 @@ ctl_add_domain(struct ctl_txn *t, const struct conf *c, const char *name,
 		goto done;
 	}
 	if (ctl_path(c, "control/morercpthosts", path, sizeof(path)) < 0 ||
-	    (r = ctl_read(path, &more)) < 0) {
+	    ctl_read(path, &more) < 0) {
 		errf(err, errlen, "unable to read %s: %s", path,
 		    strerror(errno));
 		goto done;
@@ -811,6 +813,11 @@ ctl_add_domain(struct ctl_txn *t, const struct conf *c, const char *name,
 		}
 	}
 	n = snprintf(line, sizeof(line), "%s:%s", name, name);
+	if (n < 0 || (size_t)n >= sizeof(line)) {
+		errf(err, errlen, "domain too long for virtualdomains: %s",
+		    name);
+		goto done;
+	}
 	if (edit(t, c, "control/virtualdomains", CTL_VIRTUAL, name, line,
 	    &scratch, NULL, err, errlen) < 0)
 		goto done;

@@ -185,6 +185,9 @@ run_vadddomain(int argc, char **argv)
 		vadm_fail(&v, "unable to create %s: %s", base, strerror(errno));
 		goto out;
 	}
+	/* Directories without mail, left by a killed vadddomain. */
+	if (access(domdir, F_OK) == 0 && userdir_is_skeleton(domdir))
+		(void)userdir_remove(domdir);
 	if (mkdir(domdir, 0750) < 0) {
 		vadm_fail(&v, errno == EEXIST ? "%s already exists: move it away "
 		    "first" : "unable to create %s: %s", domdir, strerror(errno));

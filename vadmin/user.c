@@ -194,6 +194,9 @@ user_create(struct vadmin *v, struct user_new *u)
 		vadm_fail(v, "unable to create %s: %s", base, strerror(errno));
 		return -1;
 	}
+	/* An empty Maildir left by a killed vadduser holds no mail. */
+	if (access(u->home, F_OK) == 0 && userdir_is_skeleton(u->home))
+		(void)userdir_remove(u->home);
 	if (userdir_make_home(u->home, (uid_t)u->dom->uid,
 	    (gid_t)u->dom->gid) < 0) {
 		vadm_fail(v, errno == EEXIST ? "%s already exists: move it away "

@@ -126,6 +126,27 @@ remove_one(const char *path, const struct stat *st, int type, struct FTW *f)
 	return unlink(path);
 }
 
+static int
+not_skeleton(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	const char *base = path + f->base;
+
+	(void)st;
+	if (type == FTW_D || type == FTW_DP)
+		return 0;
+	/* vadddomain's .qmail-default, or atomic_replace's temp file of it. */
+	if (type == FTW_F && (strcmp(base, ".qmail-default") == 0 ||
+	    strncmp(base, ".qmail-default.tmp.", 19) == 0))
+		return 0;
+	return 1;
+}
+
+int
+userdir_is_skeleton(const char *path)
+{
+	return nftw(path, not_skeleton, 16, FTW_PHYS) == 0;
+}
+
 int
 userdir_remove(const char *path)
 {

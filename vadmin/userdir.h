@@ -29,6 +29,11 @@ int userdir_mkdirs(const char *base, const char *path, uid_t uid, gid_t gid,
  * and owned by uid:gid. Returns 0, or -1 with errno (home removed again). */
 int userdir_make_home(const char *home, uid_t uid, gid_t gid);
 
+/* 1 when path is a directory tree holding nothing but directories and
+ * .qmail-default files (or their temp files): what a killed vadddomain or vadduser leaves, with
+ * no mail in it, safe to remove. 0 otherwise (or when it cannot tell). */
+int userdir_is_skeleton(const char *path);
+
 /* rm -rf path without following symbolic links. Returns 0 or -1. */
 int userdir_remove(const char *path);
 

@@ -588,11 +588,25 @@ def test_failure_killed_half_way_leaves_no_partial_files(t):
         for rel in ("control/rcpthosts", "control/virtualdomains", "users/assign"):
             text = a.read(rel)
             assert text is None or text.endswith("\n"), (rel, text)
-        # Whatever the kill left, vdeldomain clears it.
+        # Whatever the kill left, vdeldomain clears it, and the name can
+        # be added again (a leftover directory without mail is reused).
         rc, out, err = a.run("vdeldomain", name)
         assert rc == 0 or "does not exist" in err, err
         assert name not in a.read("users/assign")
+        a.ok("vadddomain", name, "pm-pw-123")
+        a.ok("vdeldomain", name)
     check_consistent(a)
+
+
+def test_leftover_directory_with_mail_is_kept(t):
+    a = admin(t, "vadmin-kill")
+    dom = os.path.join(a.vpop, "domains", "kept.test")
+    os.makedirs(os.path.join(dom, "postmaster", "Maildir", "new"))
+    with open(os.path.join(dom, "postmaster", "Maildir", "new", "1.mail"), "w") as fh:
+        fh.write("Subject: keep me\n\n")
+    a.refused("already exists: move it away", "vadddomain", "kept.test", "pm-pw-123")
+    assert os.path.exists(os.path.join(dom, "postmaster", "Maildir", "new", "1.mail"))
+    shutil.rmtree(dom)
 
 
 def test_concurrent_100_vaddusers_into_one_domain(t):
