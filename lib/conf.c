@@ -190,10 +190,12 @@ set_key(struct conf *c, const char *k, const char *v)
 		return set_int(&c->penalty_window, v, 1, 86400);
 	if (strcmp(k, "penalty_free") == 0)
 		return set_int(&c->penalty_free, v, 0, 1000);
+	/* Delays stay well under vchkpw's 15 s (CLIENT_TIMEOUT_MS): a held
+	 * answer that comes after the client gave up is a TEMP, not a NO. */
 	if (strcmp(k, "penalty_delay") == 0)
-		return set_int(&c->penalty_delay_ms, v, 0, 60000);
+		return set_int(&c->penalty_delay_ms, v, 0, 10000);
 	if (strcmp(k, "penalty_delay_max") == 0)
-		return set_int(&c->penalty_delay_max_ms, v, 0, 60000);
+		return set_int(&c->penalty_delay_max_ms, v, 0, 10000);
 	if (strcmp(k, "penalty_threshold") == 0)
 		return set_int(&c->penalty_threshold, v, 1, 100000);
 	if (strcmp(k, "penalty_cooldown") == 0)

@@ -118,6 +118,22 @@ gated_verify(const char *hash, const char *clear, const char *secret,
 	return ok;
 }
 
+/* passwd_burn() through the same gate as a real check: otherwise, under
+ * load, an unknown user is answered sooner than a known one, whose crypt()
+ * waits for a slot, and the difference tells which users exist. */
+void
+cache_burn(const char *secret, size_t slen)
+{
+	if (!cache.gated) {
+		passwd_burn(secret, slen);
+		return;
+	}
+	while (sem_wait(&cache.crypt_slots) < 0)
+		;	/* EINTR only */
+	passwd_burn(secret, slen);
+	sem_post(&cache.crypt_slots);
+}
+
 /* A field with its length in front, so no two inputs run together. */
 static void
 absorb(struct hmac_sha256_ctx *h, const char *s, size_t len)

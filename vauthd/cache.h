@@ -38,6 +38,10 @@ int cache_verify(const char *user, const char *domain, const char *hash,
 
 /* Forgets every entry. Thread-safe. */
 void cache_flush(void);
+/* passwd_burn() for an unknown user, waiting for a crypt() slot as
+ * cache_verify does, so that both cost the same under load. */
+void cache_burn(const char *secret, size_t slen);
+
 
 void cache_get_stats(struct cache_stats *out);
 

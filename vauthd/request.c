@@ -101,7 +101,7 @@ login(const struct request_ctx *ctx, const struct proto_request *req,
 	}
 	if (st == POOL_NOTFOUND) {
 		if (!lookup)
-			passwd_burn(req->secret.p, req->secret.len);
+			cache_burn(req->secret.p, req->secret.len);
 		*reason = "unknown user";
 		return AUTH_NO;
 	}

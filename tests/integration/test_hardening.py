@@ -200,6 +200,23 @@ def test_root_without_user_refuses_to_start(t):
         assert d.stop() == 0
 
 
+def test_credentials_readable_by_others_refused(t):
+    creds = os.path.join(t.top, "vpopmail.mysql")
+    with open(creds, "w") as fh:
+        fh.write("localhost|0|vpopmail|secret|vpopmail\n")
+    d = Vauthd(os.path.join(t.top, "vauthd-creds"), t.mysql,
+               extra="mysql_file = %s\n" % creds)
+    for mode in (0o644, 0o604, 0o606):
+        os.chmod(creds, mode)
+        r = run_vauthd(d.conf)
+        assert r.returncode == 2 and b"accessible to others" in r.stderr, (oct(mode), r)
+    # Group-readable is how vpopmail ships it; that is allowed.
+    os.chmod(creds, 0o640)
+    r = subprocess.run([VAUTHD, "-t", "-f", d.conf], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=30)
+    assert r.returncode == 0, r
+
+
 def test_socket_directory_checked(t):
     base = os.path.join(t.top, "sockdir")
     os.makedirs(base, exist_ok=True)
