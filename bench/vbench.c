@@ -216,6 +216,21 @@ row(const char *label, struct samples *s, int with_vauthd)
 	fflush(stdout);
 }
 
+/* The 1-minute load average: how much else wanted the cores. */
+static void
+print_load(const char *when)
+{
+	char buf[64] = "";
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f != NULL) {
+		if (fgets(buf, sizeof(buf), f) == NULL)
+			buf[0] = '\0';
+		fclose(f);
+	}
+	printf("load average %s: %.*s\n", when, (int)strcspn(buf, " "), buf);
+}
+
 static void
 load_users(const char *path)
 {
@@ -675,7 +690,7 @@ main(int argc, char **argv)
 	struct user *list[MAX_USERS];
 	struct load l;
 	const char *users_path = NULL;
-	double budget = 240, t_start, floor_cold, v, target;
+	double budget = 240, t_start, floor_cold, v, target, crypt6;
 	long hwm, rss;
 	int c, i, n, sc, best;
 
@@ -713,6 +728,7 @@ main(int argc, char **argv)
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	printf("cores: %ld (online; shared with whatever else runs)\n", ncpu);
+	print_load("at the start");
 	printf("dataset: %d users in %d domains: %s %d, %s %d, %s %d\n",
 	    nusers, BENCH_DOMAINS, bench_prefix[0], scheme_n[0],
 	    bench_prefix[1], scheme_n[1], bench_prefix[2], scheme_n[2]);
@@ -753,8 +769,10 @@ main(int argc, char **argv)
 		static const int max[B_NSCHEMES] = { 40, 150, 300 };
 		struct user *u;
 
-		for (n = 0; n < max[sc] && (u = fresh_user(sc)) != NULL; n++)
+		for (n = 0; n < max[sc] && (u = fresh_user(sc)) != NULL; n++) {
 			list[n] = u;
+			u->used = 1;
+		}
 		samples_init(&r.vcold[sc], (size_t)n);
 		run_spawns(&r.vcold[sc], vargv, list, n, n, 8);
 		snprintf(label, sizeof(label), "vchkpw %s cold", bench_prefix[sc]);
@@ -862,7 +880,10 @@ main(int argc, char **argv)
 	}
 	printf("  vauthd warm, 8 clients: %.0f logins/s (target >= 20000): "
 	    "%s\n", rate(&r.warm[2]), verdict(rate(&r.warm[2]) >= 20000));
-	target = 0.9 * (double)ncpu * rate(&r.crypt[B_SHA512]);
+	/* One crypt()'s cost is its median: the rate of a core that nothing
+	 * else wants. */
+	crypt6 = 1000 / median_ms(&r.crypt[B_SHA512]);
+	target = 0.9 * (double)ncpu * crypt6;
 	best = 0;
 	for (i = 1; i < 4; i++)
 		if (rate(&r.cold6[i]) > rate(&r.cold6[best]))
@@ -870,8 +891,7 @@ main(int argc, char **argv)
 	printf("  vauthd $6$ cold, 8 clients: %.0f logins/s = %.0f%% of "
 	    "%ld x single-core crypt (%.0f/s) (target >= 90%%): %s; best "
 	    "%.0f/s at %d clients\n", rate(&r.cold6[2]),
-	    100 * rate(&r.cold6[2]) / ((double)ncpu *
-	    rate(&r.crypt[B_SHA512])), ncpu, rate(&r.crypt[B_SHA512]),
+	    100 * rate(&r.cold6[2]) / ((double)ncpu * crypt6), ncpu, crypt6,
 	    verdict(rate(&r.cold6[2]) >= target), rate(&r.cold6[best]),
 	    levels[best]);
 	printf("  vauthd $6$ cold, best: %.0f%% of crypt() $6$ measured on "
@@ -885,5 +905,6 @@ main(int argc, char **argv)
 	    (double)hwm / 1024, ncpu);
 	printf("\nbench time: %.0f s (budget %.0f s)\n", now_s() - t_start,
 	    budget);
+	print_load("at the end");
 	return 0;
 }

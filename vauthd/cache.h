@@ -4,8 +4,10 @@
 
 #include <stddef.h>
 
-/* Entries share a set of this many; the oldest in a full set goes first. */
-#define CACHE_WAYS       4
+/* Entries share a set of this many; the oldest in a full set goes first.
+ * With 8, a set overflows (one user's entry pushing out another's) only
+ * when the cache is far more than half full. */
+#define CACHE_WAYS       8
 #define CACHE_MAX_SIZE   (1 << 22)	/* entries, the largest cache_size */
 
 /* What the cache remembers is a keyed digest (HMAC-SHA-256 under a secret
@@ -36,12 +38,12 @@ int cache_init(size_t size, int ttl, int crypt_slots);
 int cache_verify(const char *user, const char *domain, const char *hash,
     const char *clear, const char *secret, size_t slen, int *hit);
 
-/* Forgets every entry. Thread-safe. */
-void cache_flush(void);
 /* passwd_burn() for an unknown user, waiting for a crypt() slot as
  * cache_verify does, so that both cost the same under load. */
 void cache_burn(const char *secret, size_t slen);
 
+/* Forgets every entry. Thread-safe. */
+void cache_flush(void);
 
 void cache_get_stats(struct cache_stats *out);
 

@@ -143,24 +143,11 @@ lastauth_stop(void)
 	la.running = 0;
 }
 
-unsigned long
-lastauth_dropped(void)
+void
+lastauth_counts(unsigned long *dropped, unsigned long *skipped)
 {
-	unsigned long n;
-
 	pthread_mutex_lock(&la.lock);
-	n = la.dropped;
+	*dropped = la.dropped;
+	*skipped = la.skipped;
 	pthread_mutex_unlock(&la.lock);
-	return n;
-}
-
-unsigned long
-lastauth_skipped(void)
-{
-	unsigned long n;
-
-	pthread_mutex_lock(&la.lock);
-	n = la.skipped;
-	pthread_mutex_unlock(&la.lock);
-	return n;
 }

@@ -27,10 +27,8 @@ void lastauth_note(const char *user, const char *domain, const char *ip,
 /* Writes what is queued and stops the thread. */
 void lastauth_stop(void);
 
-/* Records dropped because the queue was full. */
-unsigned long lastauth_dropped(void);
-
-/* Logins not written because LASTAUTH_INTERVAL had not passed. */
-unsigned long lastauth_skipped(void);
+/* Records dropped because the queue was full, and logins not written
+ * because LASTAUTH_INTERVAL had not passed. */
+void lastauth_counts(unsigned long *dropped, unsigned long *skipped);
 
 #endif

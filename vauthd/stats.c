@@ -113,7 +113,7 @@ stats_format(const char *format, size_t flen, struct pool *pool, char *out,
 {
 	static const double quantiles[] = { 0.5, 0.9, 0.99, 0.999 };
 	static const char *const qnames[] = { "p50", "p90", "p99", "p999" };
-	unsigned long h[LAT_BUCKETS], total = 0;
+	unsigned long h[LAT_BUCKETS], total = 0, la_dropped, la_skipped;
 	struct cache_stats cs;
 	struct pool_stats ps;
 	size_t len = 0;
@@ -127,6 +127,7 @@ stats_format(const char *format, size_t flen, struct pool *pool, char *out,
 		return -1;
 	pool_get_stats(pool, &ps);
 	cache_get_stats(&cs);
+	lastauth_counts(&la_dropped, &la_skipped);
 	for (i = 0; i < LAT_BUCKETS; i++) {
 		h[i] = __atomic_load_n(&lat[i], __ATOMIC_RELAXED);
 		total += h[i];
@@ -160,9 +161,9 @@ stats_format(const char *format, size_t flen, struct pool *pool, char *out,
 		ADD("# TYPE vauthd_mysql_errors_total counter\n"
 		    "vauthd_mysql_errors_total %lu\n", ps.errors);
 		ADD("# TYPE vauthd_lastauth_dropped_total counter\n"
-		    "vauthd_lastauth_dropped_total %lu\n", lastauth_dropped());
+		    "vauthd_lastauth_dropped_total %lu\n", la_dropped);
 		ADD("# TYPE vauthd_lastauth_skipped_total counter\n"
-		    "vauthd_lastauth_skipped_total %lu\n", lastauth_skipped());
+		    "vauthd_lastauth_skipped_total %lu\n", la_skipped);
 		ADD("# TYPE vauthd_cache_hits_total counter\n"
 		    "vauthd_cache_hits_total %lu\n"
 		    "# TYPE vauthd_cache_misses_total counter\n"
@@ -193,7 +194,7 @@ stats_format(const char *format, size_t flen, struct pool *pool, char *out,
 		ADD("mysql.connects %lu\nmysql.reconnects %lu\n"
 		    "mysql.errors %lu\nlastauth.dropped %lu\n"
 		    "lastauth.skipped %lu\n", ps.connects, ps.reconnects,
-		    ps.errors, lastauth_dropped(), lastauth_skipped());
+		    ps.errors, la_dropped, la_skipped);
 		ADD("cache.hits %lu\ncache.misses %lu\ncache.evictions %lu\n"
 		    "cache.expired %lu\ncache.flushes %lu\ncache.entries %lu\n"
 		    "cache.capacity %lu\ncache.ttl %d\n", cs.hits, cs.misses,
