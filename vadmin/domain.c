@@ -1,4 +1,5 @@
 /* domain.c: vadmin's domain commands: vadddomain, vdeldomain, vaddaliasdomain, vdominfo, vlistdomains. */
+#include <dirent.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -325,6 +326,44 @@ find_aliases(struct vadmin *v, const char *real, struct alias_list *l)
 	return 0;
 }
 
+/* Removes what earlier runs killed after moving dir aside left:
+ * siblings named ".deleted-BASE.PID" (userdir_trash's names). The domain
+ * is deleted now, so its mail in them goes too. Returns how many. */
+static int
+remove_old_trash(const struct vadmin *v, const char *dir)
+{
+	int n = 0;
+
+	char parent[PATH_MAX], prefix[NAME_MAX_DOMAIN + 16], path[PATH_MAX * 2];
+	const char *slash = strrchr(dir, '/');
+	struct dirent *de;
+	size_t plen;
+	DIR *d;
+
+	if (slash == NULL || slash == dir)
+		return 0;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - dir), dir);
+	snprintf(prefix, sizeof(prefix), ".deleted-%s.", slash + 1);
+	plen = strlen(prefix);
+	d = opendir(parent);
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, plen) != 0 ||
+		    de->d_name[plen] == '\0' ||
+		    strspn(de->d_name + plen, "0123456789") !=
+		    strlen(de->d_name + plen))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", parent, de->d_name);
+		if (userdir_remove(path) < 0)
+			fprintf(stderr, "%s: warning: unable to remove %s: %s\n",
+			    v->prog, path, strerror(errno));
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
 static int
 run_vdeldomain(int argc, char **argv)
 {
@@ -362,10 +401,34 @@ run_vdeldomain(int argc, char **argv)
 	    vadm_lock(&v) < 0)
 		goto out;
 	r = vadm_find_domain(&v, domain, &dom);
-	if (r <= 0) {
-		if (r == 0)
-			vadm_fail(&v, "domain %s does not exist", domain);
+	if (r < 0)
 		goto out;
+	if (r == 0) {
+		/* Rows without a users/assign entry: a domain made by SQL, or
+		 * what a vdeldomain killed before its commit left. Delete
+		 * what there is, so that running it again always finishes. */
+		r = db_query(v.db, "SELECT 1 FROM vpopmail WHERE pw_domain = ? "
+		    "LIMIT 1", (const char *[]){ domain }, 1, NULL, NULL);
+		if (r < 0) {
+			vadm_fail(&v, "MySQL: %s", db_error(v.db));
+			goto out;
+		}
+		memset(&dom, 0, sizeof(dom));
+		snprintf(dom.name, sizeof(dom.name), "%s", domain);
+		snprintf(dom.real, sizeof(dom.real), "%s", domain);
+		if (snprintf(dom.dir, sizeof(dom.dir), "%s/domains/%s",
+		    v.conf.vpopmail_dir, domain) >= (int)sizeof(dom.dir)) {
+			vadm_fail(&v, "domain directory path too long");
+			goto out;
+		}
+		/* Killed after its commit: only the directory was left. */
+		if (r == 0) {
+			if (remove_old_trash(&v, dom.dir) > 0)
+				rc = 0;
+			else
+				vadm_fail(&v, "domain %s does not exist", domain);
+			goto out;
+		}
 	}
 	aliases = calloc(1, sizeof(*aliases));
 	if (aliases == NULL) {
@@ -444,6 +507,8 @@ run_vdeldomain(int argc, char **argv)
 	if (trashed && userdir_remove(trash) < 0)
 		fprintf(stderr, "%s: warning: unable to remove %s: %s\n",
 		    v.prog, trash, strerror(errno));
+	if (strcmp(dom.real, domain) == 0)
+		(void)remove_old_trash(&v, dom.dir);
 	vadm_hup_qmail_send();
 	vadm_flush(&v);
 	rc = 0;

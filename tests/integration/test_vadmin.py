@@ -598,6 +598,30 @@ def test_failure_killed_half_way_leaves_no_partial_files(t):
     check_consistent(a)
 
 
+def test_killed_vdeldomain_finishes_when_run_again(t):
+    a = admin(t, "vadmin-kill")
+    rng = random.Random(11)
+    domains = os.path.join(a.vpop, "domains")
+    for i in range(10):
+        name = "gone%02d.test" % i
+        a.ok("vadddomain", name, "pm-pw-123")
+        for u in range(5):
+            a.ok("vadduser", "-e", "x", "u%d@%s" % (u, name))
+        p = subprocess.Popen([VADMIN, "vdeldomain", name], env=a.env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.0, 0.08))
+        p.send_signal(signal.SIGKILL)
+        p.wait(timeout=20)
+        rc, out, err = a.run("vdeldomain", name)
+        assert rc == 0 or "does not exist" in err, err
+        check_consistent(a)
+        assert name not in a.read("users/assign")
+        assert name not in (a.read("control/virtualdomains") or "")
+        assert rows(t, "SELECT COUNT(*) FROM vpopmail WHERE pw_domain=%s" % q(name)) == [["0"]]
+        left = [n for n in os.listdir(domains) if name in n]
+        assert not left, left
+
+
 def test_leftover_directory_with_mail_is_kept(t):
     a = admin(t, "vadmin-kill")
     dom = os.path.join(a.vpop, "domains", "kept.test")
