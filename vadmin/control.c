@@ -595,6 +595,61 @@ remove_stale_temps(const struct conf *c)
 	}
 }
 
+static int build_users(void *arg, int fd, char *err, size_t errlen);
+static int build_hosts(void *arg, int fd, char *err, size_t errlen);
+
+struct build_arg {
+	const char *text;
+	size_t len;
+};
+
+/* 1 when a is older than b (or missing while b exists). */
+static int
+older(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (stat(b, &sb) < 0)
+		return 0;
+	if (stat(a, &sa) < 0)
+		return 1;
+	return sa.st_mtim.tv_sec < sb.st_mtim.tv_sec ||
+	    (sa.st_mtim.tv_sec == sb.st_mtim.tv_sec &&
+	    sa.st_mtim.tv_nsec < sb.st_mtim.tv_nsec);
+}
+
+/* Rebuilds a cdb older than its source, as a run killed between writing
+ * the one and the other leaves it (or an admin who edited users/assign
+ * and did not run qmail-newu). Returns 0 or -1 with err. */
+static int
+mend(const struct conf *c, const char *src_rel, const char *cdb_rel,
+    int (*fn)(void *, int, char *, size_t), char *err, size_t errlen)
+{
+	struct ctl_buf b = { NULL, 0, 0 };
+	struct build_arg ba;
+	struct ctl_txn t;
+	char src[PATH_MAX], cdb[PATH_MAX];
+	int rc;
+
+	if (ctl_path(c, src_rel, src, sizeof(src)) < 0 ||
+	    ctl_path(c, cdb_rel, cdb, sizeof(cdb)) < 0)
+		return errf(err, errlen, "qmail_dir too long");
+	if (!older(cdb, src))
+		return 0;
+	if (ctl_read(src, &b) < 0) {
+		ctl_buf_free(&b);
+		return errf(err, errlen, "unable to read %s: %s", src,
+		    strerror(errno));
+	}
+	ba.text = b.p;
+	ba.len = b.len;
+	memset(&t, 0, sizeof(t));
+	rc = ctl_txn_build(&t, cdb, fn, &ba, err, errlen);
+	ctl_txn_done(&t);
+	ctl_buf_free(&b);
+	return rc;
+}
+
 int
 ctl_lock(const struct conf *c, char *err, size_t errlen)
 {
@@ -621,6 +676,13 @@ ctl_lock(const struct conf *c, char *err, size_t errlen)
 		    strerror(errno));
 	}
 	remove_stale_temps(c);
+	if (mend(c, "users/assign", "users/cdb", build_users, err,
+	    errlen) < 0 ||
+	    mend(c, "control/morercpthosts", "control/morercpthosts.cdb",
+	    build_hosts, err, errlen) < 0) {
+		atomic_unlock(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -652,11 +714,6 @@ ctl_domain_lookup(const struct conf *c, const char *name,
 		    name);
 	return r;
 }
-
-struct build_arg {
-	const char *text;
-	size_t len;
-};
 
 static int
 build_users(void *arg, int fd, char *err, size_t errlen)

@@ -132,8 +132,9 @@ void ctl_txn_done(struct ctl_txn *t);
  * long. */
 int ctl_path(const struct conf *c, const char *rel, char *out, size_t cap);
 
-/* Takes vadmin's lock (conf lock_file), waiting lock_timeout seconds, and
- * removes temp files a killed run left beside the files vadmin writes.
+/* Takes vadmin's lock (conf lock_file), waiting lock_timeout seconds,
+ * removes temp files a killed run left beside the files vadmin writes, and
+ * rebuilds users/cdb or morercpthosts.cdb when older than its source.
  * Returns the fd for ctl_unlock, or -1 with a message in err. */
 int ctl_lock(const struct conf *c, char *err, size_t errlen);
 void ctl_unlock(int fd);

@@ -220,6 +220,21 @@ def test_vadmin_help_lists_every_command(t):
         assert "  " + name + " " in out, (name, out)
 
 
+def test_vauthd_accepts_vadmins_config_keys(t):
+    a = admin(t, "vadmin-keys", "store_clear = no\ndir_control = 50\n"
+              "lock_file = /tmp/unused.lock\nlock_timeout = 5\n")
+    r = subprocess.run([os.path.join(BIN, "vauthd"), "-t", "-f", a.conf],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert r.returncode == 0, r.stderr
+    # A missing or unreadable config is one clear line, exit 1.
+    r = subprocess.run([VADMIN, "vlistdomains"],
+                       env={"VAUTH_CONF": a.conf + ".missing"},
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = r.stderr.decode()
+    assert r.returncode == 1 and err.count("\n") == 1, err
+    assert err.startswith("vlistdomains: unable to open"), err
+
+
 def test_vadddomain_creates_everything(t):
     a = admin(t)
     # Unrelated lines and comments are kept byte for byte.
@@ -620,6 +635,19 @@ def test_killed_vdeldomain_finishes_when_run_again(t):
         assert rows(t, "SELECT COUNT(*) FROM vpopmail WHERE pw_domain=%s" % q(name)) == [["0"]]
         left = [n for n in os.listdir(domains) if name in n]
         assert not left, left
+
+
+def test_stale_users_cdb_is_rebuilt_by_the_next_command(t):
+    a = admin(t, "vadmin-kill")
+    # As a run killed between users/assign and users/cdb leaves it, or an
+    # admin who edited users/assign by hand and forgot qmail-newu.
+    assign = a.read("users/assign")
+    with open(a.path("users/assign"), "w") as fh:
+        fh.write("=hand:hand:1:1:/home/hand:::\n" + assign)
+    a.ok("vadduser", "-e", "x", "late@base.test")
+    check_consistent(a)
+    assert (b"!hand\0", b"hand\x001\x001\x00/home/hand\x00\x00") in cdb_dump(
+        a.path("users/cdb"))
 
 
 def test_leftover_directory_with_mail_is_kept(t):
