@@ -3,6 +3,7 @@ import contextlib
 import hashlib
 import os
 import resource
+import shutil
 import socket
 import subprocess
 import threading
@@ -373,3 +374,32 @@ def test_thousand_idle_connections_and_over_the_cap(t):
     finally:
         for s in socks:
             s.close()
+
+
+def test_systemd_unit_sandboxed_and_valid(t):
+    unit = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), "etc", "vauthd.service")
+    with open(unit) as fh:
+        text = fh.read()
+    for opt in ("NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
+                "PrivateDevices=yes", "ProtectHome=read-only",
+                "RestrictSUIDSGID=yes", "SystemCallFilter=@system-service",
+                "RuntimeDirectoryMode=0755", "CapabilityBoundingSet="):
+        assert opt in text, opt
+    # The drop to `user` needs these and nothing more.
+    caps = [l for l in text.splitlines() if l.startswith("CapabilityBoundingSet=")][0]
+    assert set(caps.split("=", 1)[1].split()) == {
+        "CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_FOWNER",
+        "CAP_DAC_READ_SEARCH"}, caps
+    if not shutil.which("systemd-analyze"):
+        return
+    d = os.path.join(t.top, "unit")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "vauthd.service"), "w") as fh:
+        fh.write(text.replace("/usr/local/sbin/vauthd", VAUTHD))
+    r = subprocess.run(["systemd-analyze", "verify", os.path.join(d, "vauthd.service")],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    out = r.stdout.decode()
+    # Only complaints about this unit count (the host's own units may have some).
+    mine = [l for l in out.splitlines() if "vauthd.service" in l]
+    assert r.returncode == 0 and not mine, out
