@@ -70,21 +70,33 @@ vadm_db(struct vadmin *v)
 int
 vadm_lock(struct vadmin *v)
 {
+	sigset_t hold;
+
 	v->lock = ctl_lock(&v->conf, v->err, sizeof(v->err));
 	if (v->lock < 0) {
 		vadm_fail(v, "%s", v->err);
 		return -1;
 	}
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	sigaddset(&hold, SIGHUP);
+	sigaddset(&hold, SIGQUIT);
+	(void)sigprocmask(SIG_BLOCK, &hold, &v->saved);
 	return 0;
 }
 
 void
 vadm_end(struct vadmin *v)
 {
-	if (v->lock >= 0)
+	int held = v->lock >= 0;
+
+	db_close(&v->db);
+	if (held)
 		ctl_unlock(v->lock);
 	v->lock = -1;
-	db_close(&v->db);
+	if (held)
+		(void)sigprocmask(SIG_SETMASK, &v->saved, NULL);
 }
 
 int

@@ -2,6 +2,7 @@
 #ifndef VADMIN_UTIL_H
 #define VADMIN_UTIL_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "conf.h"
@@ -26,6 +27,7 @@ struct vadmin {
 	struct conf conf;
 	struct db *db;
 	int lock;			/* -1 when not held */
+	sigset_t saved;			/* signal mask before the lock */
 	char err[VADMIN_ERR_LEN];
 };
 
@@ -35,10 +37,12 @@ int vadm_init(struct vadmin *v, const char *prog);
 /* Connects to MySQL unless connected. Returns 0 or -1 (printed). */
 int vadm_db(struct vadmin *v);
 
-/* Takes vadmin's lock. Returns 0 or -1 (printed). */
+/* Takes vadmin's lock, then holds off SIGINT, SIGTERM, SIGHUP and SIGQUIT
+ * until vadm_end, so that an interrupt does not cut a change in half.
+ * Returns 0 or -1 (printed). */
 int vadm_lock(struct vadmin *v);
 
-/* Releases the lock, closes the database. */
+/* Closes the database, releases the lock, lets held-off signals in. */
 void vadm_end(struct vadmin *v);
 
 /* Prints "prog: message" on stderr; returns 1, the failure exit code. */

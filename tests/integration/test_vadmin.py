@@ -613,6 +613,26 @@ def test_failure_killed_half_way_leaves_no_partial_files(t):
     check_consistent(a)
 
 
+def test_sigterm_during_a_change_waits_for_its_end(t):
+    a = admin(t, "vadmin-kill")
+    for i in range(6):
+        name = "term%02d.test" % i
+        p = subprocess.Popen([VADMIN, "vadddomain", "-e", "x", name, "pm-pw-123"],
+                             env=a.env(), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        time.sleep(0.01 * i)
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=60)
+        # Either it ended before taking the lock, or it finished the change.
+        present = ("+%s-:" % name) in (a.read("users/assign") or "")
+        rows_ = rows(t, "SELECT COUNT(*) FROM vpopmail WHERE pw_domain=%s" % q(name))
+        assert rows_ == [["1" if present else "0"]], (name, present, rows_)
+        assert os.path.isdir(os.path.join(a.vpop, "domains", name)) == present
+        check_consistent(a)
+        if present:
+            a.ok("vdeldomain", name)
+
+
 def test_killed_vdeldomain_finishes_when_run_again(t):
     a = admin(t, "vadmin-kill")
     rng = random.Random(11)
