@@ -44,6 +44,8 @@ vadm_init(struct vadmin *v, const char *prog)
 	memset(v, 0, sizeof(*v));
 	v->prog = prog;
 	v->lock = -1;
+	/* A bad option gets the usage line alone: one line on stderr. */
+	opterr = 0;
 	if (path == NULL || *path == '\0')
 		path = VADMIN_DEFAULT_CONF;
 	conf_defaults(&v->conf);

@@ -481,8 +481,11 @@ def test_refusals_change_nothing(t):
     a.refused("alias domain", "vdeldomain", "alpha.test")
     a.refused("invalid quota", "vsetuserquota", "carol@alpha.test", "lots")
     a.refused("other uids", "vadddomain", "-i", "12345", "uid.test", "pw-123456")
-    rc, out, err = a.run("vadduser")
-    assert rc == 2 and err.startswith("vadduser: usage: vadduser "), err
+    for args in (["vadduser"], ["vadduser", "-Z", "x@alpha.test"],
+                 ["vdeldomain", "a.test", "b.test"]):
+        rc, out, err = a.run(*args)
+        assert rc == 2 and err.startswith(args[0] + ": usage: " + args[0] + " "), err
+        assert err.count("\n") == 1, err
     expect_login(t, "carol@alpha.test", "carol-pw", 0)
 
 
