@@ -83,7 +83,7 @@ login(const struct request_ctx *ctx, const struct proto_request *req,
 	struct pool_user row;
 	struct pool_conn *conn;
 	enum pool_status st;
-	int match;
+	int match, locked;
 
 	if (name_split_login(req->login.p, req->login.len,
 	    ctx->conf->default_domain, user, domain, reason) < 0)
@@ -108,16 +108,24 @@ login(const struct request_ctx *ctx, const struct proto_request *req,
 	if (lookup) {
 		match = 1;
 	} else {
+		/* A locked hash refuses every kind of secret, digests too. */
+		locked = row.passwd[0] == '!' || row.passwd[0] == '*';
 		match = cache_verify(row.name, row.domain, row.passwd,
 		    row.clear, req->secret.p, req->secret.len, NULL);
 		if (match)
 			rehash_if_weak(ctx, &row, req->secret.p,
 			    req->secret.len);
-		if (!match && req->extra.len > 0 &&
+		if (!match && !locked && req->extra.len > 0 &&
 		    is_hex32(req->secret.p, req->secret.len))
 			match = passwd_verify_digest(req->service, row.clear,
 			    req->secret.p, req->secret.len, req->extra.p,
 			    req->extra.len);
+		/* A row cheaper to check than the dummy hash (locked, clear
+		 * only, or a weaker scheme) must not answer faster than an
+		 * unknown user does, or its speed would tell that it exists. */
+		if (!match && (locked || passwd_is_weaker(row.passwd,
+		    ctx->conf->hash_prefix)))
+			cache_burn(req->secret.p, req->secret.len);
 	}
 	explicit_bzero(row.passwd, sizeof(row.passwd));
 	explicit_bzero(row.clear, sizeof(row.clear));

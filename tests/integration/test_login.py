@@ -6,8 +6,8 @@ import subprocess
 import threading
 import time
 
-from harness import (VIRTUAL_GID, VIRTUAL_UID, Vauthd, parse_env, run_vchkpw,
-                     vchkpw_input, wait_for)
+from harness import (VIRTUAL_GID, VIRTUAL_UID, Vauthd, mkhash, parse_env,
+                     run_vchkpw, vchkpw_input, wait_for)
 
 POP = {"TCPLOCALPORT": "110", "TCPREMOTEIP": "127.0.0.7"}
 SMTP = {"TCPLOCALPORT": "25", "TCPREMOTEIP": "127.0.0.8"}
@@ -84,6 +84,15 @@ def test_clear_password_fallback_only_without_hash(t):
     for h in ("!" + "x" * 10, "*", "*LK*"):
         t.add_user("locked", "example.com", hashed=h, clear="clear-pw")
         expect(t.login("locked@example.com", "clear-pw", env=POP), 1, h)
+    # Nor over APOP or CRAM-MD5, which check the clear copy.
+    ts = "<4711.1700000000@pop.example.com>"
+    apop = hashlib.md5((ts + "clear-pw").encode()).hexdigest()
+    cram = hmac.new(b"clear-pw", ts.encode(), hashlib.md5).hexdigest()
+    for h in ("!" + mkhash("$6$", "clear-pw"), "*"):
+        t.add_user("locked", "example.com", hashed=h, clear="clear-pw")
+        expect(t.login("locked@example.com", apop, ts, env=POP), 1, "APOP " + h)
+        expect(t.login("locked@example.com", cram, ts, env=SMTP, args=["/bin/true"]), 1,
+               "CRAM-MD5 " + h)
     t.add_user("empty", "example.com", hashed="", clear="")
     expect(t.login("empty@example.com", "", env=POP), 1)
 
