@@ -181,6 +181,14 @@ def test_stats_text_and_prometheus(t):
     # Not root: refused, and nothing printed.
     rc, out, err = vadmin(sock, "stats", user=65534)
     assert rc == 1 and out == "", (rc, out, err)
+    # The socket can come from vauthd.conf instead of -S.
+    r = subprocess.run([VADMIN, "stats", "-f", t.vauthd.conf],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=30, env={"PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0 and b"cache.hits" in r.stdout, r
+    # No vauthd there: a temporary failure, not a crash.
+    rc, out, err = vadmin(os.path.join(t.top, "no-such-socket"), "stats")
+    assert rc == 111, (rc, out, err)
 
 
 def test_lastauth_repeat_within_interval_not_rewritten(t):
