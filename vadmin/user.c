@@ -537,6 +537,9 @@ run_vmoduser(int argc, char **argv)
 			if (vadm_check_hash(&v, optarg) < 0)
 				return 1;
 			h = optarg;
+			/* The old clear copy must not outlive a new hash: it
+			 * would still log in over APOP and CRAM-MD5. */
+			cl = "";
 			break;
 		case 'C':
 			pw = optarg;

@@ -716,3 +716,17 @@ def test_concurrent_100_vaddusers_into_one_domain(t):
     lines = hosts(a.read("control/rcpthosts"))
     assert len(lines) == len(set(lines)) == 21
     check_consistent(a)
+
+
+def test_vmoduser_e_drops_the_old_clear_copy(t):
+    # A migrated vpopmail row usually has pw_clear_passwd filled in: a new
+    # hash set with -e must take the old clear password with it.
+    a = admin(t)
+    a.ok("vadduser", "gus@alpha.test", "gus-pw")
+    t.mysql.sql("UPDATE vpopmail SET pw_clear_passwd = 'gus-old' WHERE "
+                "pw_name = 'gus' AND pw_domain = 'alpha.test'", "vpopmail")
+    a.ok("vmoduser", "-e", mkhash("$6$", "gus-new"), "gus@alpha.test")
+    assert rows(t, "SELECT pw_clear_passwd FROM vpopmail WHERE pw_name = 'gus' "
+                   "AND pw_domain = 'alpha.test'") == [[""]]
+    expect_login(t, "gus@alpha.test", "gus-new", 0)
+    expect_login(t, "gus@alpha.test", "gus-old", 1)
