@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "io.h"
 #include "passwd.h"
 #include "user.h"
 #include "userdir.h"
@@ -31,6 +32,7 @@ write_qmail_default(struct vadmin *v, const char *domdir, const char *catchall,
     uid_t uid, gid_t gid)
 {
 	char path[PATH_MAX], text[PATH_MAX * 2 + 64];
+	struct atomic_file af;
 	int n;
 
 	if (catchall == NULL)
@@ -47,8 +49,18 @@ write_qmail_default(struct vadmin *v, const char *domdir, const char *catchall,
 	    (int)sizeof(path))
 		return vadm_fail(v, "path too long for %s/.qmail-default",
 		    domdir), -1;
-	if (atomic_replace(path, text, (size_t)n, 0600) < 0 ||
-	    chown(path, uid, gid) < 0)
+	/* fchown on the temp file, not chown on the path: the directory
+	 * belongs to the virtual uid, which could put a symlink there. */
+	if (atomic_begin(&af, path, 0600) < 0)
+		return vadm_fail(v, "unable to write %s: %s", path,
+		    strerror(errno)), -1;
+	if (fchown(af.fd, uid, gid) < 0 ||
+	    io_write_all(af.fd, text, (size_t)n) < 0) {
+		atomic_abort(&af);
+		return vadm_fail(v, "unable to write %s: %s", path,
+		    strerror(errno)), -1;
+	}
+	if (atomic_commit(&af) < 0)
 		return vadm_fail(v, "unable to write %s: %s", path,
 		    strerror(errno)), -1;
 	return 0;
@@ -79,7 +91,7 @@ run_vadddomain(int argc, char **argv)
 	struct user_new u;
 	struct vadmin v;
 	size_t rlen = VADMIN_RANDOM_PASSWORD;
-	int c, r, random = 0, rc = 1, made_dir = 0, in_txn = 0;
+	int c, r, random = 0, rc = 1, made_dir = 0, in_txn = 0, dirfd;
 
 	if (vadm_init(&v, argv[0]) < 0)
 		return 1;
@@ -189,16 +201,14 @@ run_vadddomain(int argc, char **argv)
 	/* Directories without mail, left by a killed vadddomain. */
 	if (access(domdir, F_OK) == 0 && userdir_is_skeleton(domdir))
 		(void)userdir_remove(domdir);
-	if (mkdir(domdir, 0750) < 0) {
+	dirfd = userdir_mkdir_owned(domdir, 0750, (uid_t)uid, (gid_t)gid);
+	if (dirfd < 0) {
 		vadm_fail(&v, errno == EEXIST ? "%s already exists: move it away "
 		    "first" : "unable to create %s: %s", domdir, strerror(errno));
 		goto out;
 	}
+	close(dirfd);
 	made_dir = 1;
-	if (chown(domdir, (uid_t)uid, (gid_t)gid) < 0) {
-		vadm_fail(&v, "unable to chown %s: %s", domdir, strerror(errno));
-		goto out;
-	}
 	if (write_qmail_default(&v, domdir, catchall, (uid_t)uid,
 	    (gid_t)gid) < 0)
 		goto out;

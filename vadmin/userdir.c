@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -53,64 +54,155 @@ userdir_subdir(unsigned long index, unsigned long per_dir, char *out,
 	return -1;
 }
 
-int
-userdir_mkdirs(const char *base, const char *path, uid_t uid, gid_t gid,
-    mode_t mode)
+/* Opens the directory comp inside cur. A symlink is followed only in a
+ * directory that nobody but root can write: anywhere else its owner (the
+ * virtual uid, which every POP/IMAP session runs as) could swap one in
+ * between our mkdir and chown, and have root chown a file of its choice. */
+static int
+open_step(int cur, const char *comp)
 {
-	char buf[4096];
-	size_t blen = strlen(base), i;
+	struct stat st;
+	int fd;
 
-	if (strlen(path) >= sizeof(buf) || strncmp(path, base, blen) != 0) {
+	fd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 || (errno != ELOOP && errno != ENOTDIR))
+		return fd;
+	if (fstat(cur, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022)) {
+		errno = ELOOP;
+		return -1;
+	}
+	return openat(cur, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* mkdir comp in cur (EEXIST allowed when exist_ok), open it without
+ * following a symlink, and give it uid:gid when we made it. Returns its fd
+ * or -1 with errno. */
+static int
+make_step(int cur, const char *comp, mode_t mode, uid_t uid, gid_t gid,
+    int exist_ok)
+{
+	int made, fd;
+
+	made = mkdirat(cur, comp, mode) == 0;
+	if (!made && (errno != EEXIST || !exist_ok))
+		return -1;
+	fd = made ? openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC) : open_step(cur, comp);
+	if (fd < 0)
+		return -1;
+	if (made && fchown(fd, uid, gid) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* Walks the absolute path from "/", component by component, creating
+ * missing ones when create is set. Returns the last one's fd, or -1. */
+static int
+walk(const char *path, int create, mode_t mode, uid_t uid, gid_t gid)
+{
+	char buf[PATH_MAX], *comp, *save = NULL;
+	int cur, next, saved;
+
+	if (path[0] != '/' || strlen(path) >= sizeof(buf)) {
 		errno = EINVAL;
 		return -1;
 	}
 	memcpy(buf, path, strlen(path) + 1);
-	for (i = blen + 1; ; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		{
-			char c = buf[i];
-
-			buf[i] = '\0';
-			if (mkdir(buf, mode) == 0) {
-				if (chown(buf, uid, gid) < 0)
-					return -1;
-			} else if (errno != EEXIST) {
-				return -1;
-			}
-			buf[i] = c;
+	cur = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0)
+		return -1;
+	for (comp = strtok_r(buf, "/", &save); comp != NULL;
+	    comp = strtok_r(NULL, "/", &save)) {
+		next = create ? make_step(cur, comp, mode, uid, gid, 1) :
+		    open_step(cur, comp);
+		saved = errno;
+		close(cur);
+		if (next < 0) {
+			errno = saved;
+			return -1;
 		}
-		if (buf[i] == '\0')
-			break;
+		cur = next;
 	}
+	return cur;
+}
+
+int
+userdir_mkdirs(const char *base, const char *path, uid_t uid, gid_t gid,
+    mode_t mode)
+{
+	int fd;
+
+	if (strncmp(path, base, strlen(base)) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = walk(path, 1, mode, uid, gid);
+	if (fd < 0)
+		return -1;
+	close(fd);
 	return 0;
+}
+
+int
+userdir_mkdir_owned(const char *path, mode_t mode, uid_t uid, gid_t gid)
+{
+	char parent[PATH_MAX], *slash;
+	int dfd, fd, saved;
+
+	if (snprintf(parent, sizeof(parent), "%s", path) >= (int)sizeof(parent)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	slash = strrchr(parent, '/');
+	if (slash == NULL || slash[1] == '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	*slash = '\0';
+	dfd = walk(parent[0] != '\0' ? parent : "/", 0, 0, 0, 0);
+	if (dfd < 0)
+		return -1;
+	fd = make_step(dfd, slash + 1, mode, uid, gid, 0);
+	saved = errno;
+	close(dfd);
+	if (fd < 0) {
+		errno = saved;
+		return -1;
+	}
+	return fd;
 }
 
 int
 userdir_make_home(const char *home, uid_t uid, gid_t gid)
 {
-	static const char *const sub[] = {
-		"Maildir", "Maildir/cur", "Maildir/new", "Maildir/tmp", NULL,
-	};
-	char path[4096];
-	int i, saved;
+	static const char *const sub[] = { "cur", "new", "tmp", NULL };
+	int hfd, mfd = -1, fd, i, saved;
 
-	if (mkdir(home, 0700) < 0)
+	hfd = userdir_mkdir_owned(home, 0700, uid, gid);
+	if (hfd < 0)
 		return -1;
-	if (chown(home, uid, gid) < 0)
+	mfd = make_step(hfd, "Maildir", 0700, uid, gid, 0);
+	if (mfd < 0)
 		goto fail;
 	for (i = 0; sub[i] != NULL; i++) {
-		if (snprintf(path, sizeof(path), "%s/%s", home, sub[i]) >=
-		    (int)sizeof(path)) {
-			errno = ENAMETOOLONG;
+		fd = make_step(mfd, sub[i], 0700, uid, gid, 0);
+		if (fd < 0)
 			goto fail;
-		}
-		if (mkdir(path, 0700) < 0 || chown(path, uid, gid) < 0)
-			goto fail;
+		close(fd);
 	}
+	close(mfd);
+	close(hfd);
 	return 0;
 fail:
 	saved = errno;
+	if (mfd >= 0)
+		close(mfd);
+	close(hfd);
 	(void)userdir_remove(home);
 	errno = saved;
 	return -1;

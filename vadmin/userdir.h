@@ -20,10 +20,17 @@
 int userdir_subdir(unsigned long index, unsigned long per_dir, char *out,
     size_t cap);
 
-/* mkdir -p for path's components below base (which exists), each owned by
- * uid:gid with mode. Returns 0 or -1 with errno. */
+/* mkdir -p for the absolute path (which starts with base): the components
+ * it creates get uid:gid and mode. No symlink is followed except in a
+ * directory only root can write. Returns 0 or -1 with errno. */
 int userdir_mkdirs(const char *base, const char *path, uid_t uid, gid_t gid,
     mode_t mode);
+
+/* Creates the directory path (which must not exist) with mode, owned by
+ * uid:gid, without following a symlink anyone but root could have put in
+ * its way. Returns an open fd of it (the caller closes it), or -1 with
+ * errno (EEXIST when it exists). */
+int userdir_mkdir_owned(const char *path, mode_t mode, uid_t uid, gid_t gid);
 
 /* Creates home (which must not exist) with Maildir/{cur,new,tmp}, all 0700
  * and owned by uid:gid. Returns 0, or -1 with errno (home removed again). */

@@ -518,6 +518,27 @@ def test_dir_control_spreads_user_directories(t):
     assert not os.path.exists(dom)
 
 
+def test_no_symlink_followed_in_the_virtual_users_directories(t):
+    # The domain directory belongs to the virtual uid, which every POP/IMAP
+    # session runs as: a symlink it plants where vadmin (root) will create
+    # and chown a directory must not hand root's chown a target elsewhere.
+    a = admin(t, "vadmin-symlink", "dir_control = 10\n")
+    a.ok("vadddomain", "trap.test", "pm-pw-123")
+    for i in range(9):    # postmaster and these fill the domain directory
+        a.ok("vadduser", "-e", "x", "u%d@trap.test" % i)
+    dom = os.path.join(a.vpop, "domains", "trap.test")
+    target = os.path.join(a.dir, "root-owned")
+    os.mkdir(target, 0o755)
+    os.symlink(target, os.path.join(dom, "-0"))
+    rc, out, err = a.run("vadduser", "-e", "x", "next@trap.test")
+    assert rc != 0, out
+    assert os.listdir(target) == [] and os.stat(target).st_uid == 0
+    assert user_row(t, "next", "trap.test") is None
+    os.unlink(os.path.join(dom, "-0"))
+    a.ok("vadduser", "-e", "x", "next@trap.test")
+    assert os.stat(os.path.join(dom, "-0")).st_uid == VIRTUAL_UID
+
+
 def test_sixty_domains_cross_rcpthosts_boundary_and_back(t):
     a = admin(t, "vadmin-60")
     names = ["d%02d.test" % i for i in range(60)]
@@ -722,11 +743,11 @@ def test_vmoduser_e_drops_the_old_clear_copy(t):
     # A migrated vpopmail row usually has pw_clear_passwd filled in: a new
     # hash set with -e must take the old clear password with it.
     a = admin(t)
-    a.ok("vadduser", "gus@alpha.test", "gus-pw")
-    t.mysql.sql("UPDATE vpopmail SET pw_clear_passwd = 'gus-old' WHERE "
-                "pw_name = 'gus' AND pw_domain = 'alpha.test'", "vpopmail")
-    a.ok("vmoduser", "-e", mkhash("$6$", "gus-new"), "gus@alpha.test")
-    assert rows(t, "SELECT pw_clear_passwd FROM vpopmail WHERE pw_name = 'gus' "
-                   "AND pw_domain = 'alpha.test'") == [[""]]
-    expect_login(t, "gus@alpha.test", "gus-new", 0)
-    expect_login(t, "gus@alpha.test", "gus-old", 1)
+    a.ok("vadduser", "clearmod@alpha.test", "clearmod-pw")
+    t.mysql.sql("UPDATE vpopmail SET pw_clear_passwd = 'clearmod-old' WHERE "
+                "pw_name = 'clearmod' AND pw_domain = 'alpha.test'", "vpopmail")
+    a.ok("vmoduser", "-e", mkhash("$6$", "clearmod-new"), "clearmod@alpha.test")
+    assert rows(t, "SELECT pw_clear_passwd FROM vpopmail WHERE pw_name = "
+                   "'clearmod' AND pw_domain = 'alpha.test'") == [[""]]
+    expect_login(t, "clearmod@alpha.test", "clearmod-new", 0)
+    expect_login(t, "clearmod@alpha.test", "clearmod-old", 1)
