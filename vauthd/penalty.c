@@ -186,7 +186,11 @@ count(struct entry *e, long long now)
 	long long w = t.pc.window_ms, into;
 
 	roll(e, now);
+	/* Threads read the clock before taking the lock, so now may lag
+	 * the bucket's start by a moment. */
 	into = now - e->win_start;
+	if (into < 0)
+		into = 0;
 	if (into > w)
 		into = w;
 	return e->cur + (unsigned)((long long)e->prev * (w - into) / w);
