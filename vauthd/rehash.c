@@ -7,6 +7,9 @@
 #include "passwd.h"
 #include "rehash.h"
 
+/* The bytes of a password that traditional DES crypt reads. */
+#define DES_PASSWORD_MAX 8
+
 /* Room for an escaped user@domain in a log line. */
 #define LOG_NAME (4 * (NAME_MAX_USER + 1 + NAME_MAX_DOMAIN) + 1)
 
@@ -22,6 +25,12 @@ rehash_if_weak(const struct request_ctx *ctx, const struct pool_user *row,
 
 	if (!passwd_is_weaker(row->passwd, prefix) || slen == 0 ||
 	    slen > PROTO_MAX_SECRET)
+		return;
+	/* Traditional DES reads 8 bytes: "abcdefghJUNK" matches the hash of
+	 * "abcdefgh", and rehashing what was typed would replace the user's
+	 * password with it. */
+	if (row->passwd[0] != '\0' && row->passwd[0] != '$' &&
+	    slen > DES_PASSWORD_MAX)
 		return;
 	memcpy(pw, secret, slen);
 	pw[slen] = '\0';

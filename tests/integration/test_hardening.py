@@ -166,6 +166,19 @@ def test_weak_hash_rehashed_once_on_login(t):
     expect(t.login("weakclear@example.com", digest, extra=stamp, env=POP), 0, "apop")
 
 
+def test_des_not_rehashed_from_a_longer_password(t):
+    # DES reads 8 bytes: "desdes12-typo" logs in against the hash of
+    # "desdes12", but must not become the stored password.
+    t.add_user("weakdes8", "example.com", "desdes12", prefix="ab")
+    expect(t.login("weakdes8@example.com", "desdes12-typo", env=POP), 0)
+    row = t.mysql.sql("SELECT pw_passwd FROM vpopmail WHERE pw_name='weakdes8'", "vpopmail")
+    assert not row[0][0].startswith("$"), row
+    expect(t.login("weakdes8@example.com", "desdes12", env=POP), 0)
+    row = t.mysql.sql("SELECT pw_passwd FROM vpopmail WHERE pw_name='weakdes8'", "vpopmail")
+    assert row[0][0].startswith("$6$"), row
+    expect(t.login("weakdes8@example.com", "desdes12-typo", env=POP), 1)
+
+
 def test_no_rehash_after_a_wrong_password(t):
     t.add_user("weak2", "example.com", "weak2-pw", prefix="$1$")
     expect(t.login("weak2@example.com", "nope", env=POP), 1)
