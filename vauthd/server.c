@@ -312,6 +312,8 @@ evict_idle(void)
 	return 1;
 }
 
+static int conn_read(struct conn *, int, int);
+
 static void
 accept_all(int lfd, int ep)
 {
@@ -366,6 +368,12 @@ accept_all(int lfd, int ep)
 			conns->prev = c;
 		conns = c;
 		nconns++;
+		/* vchkpw sends its request as soon as it is connected, so it
+		 * is often here already: then it goes to a worker at once,
+		 * without a round through epoll (two epoll_ctl calls and a
+		 * wake-up saved on most logins). */
+		if (conn_read(c, ep, 0))
+			continue;
 		memset(&ev, 0, sizeof(ev));
 		ev.events = EPOLLIN;
 		ev.data.ptr = c;
@@ -389,9 +397,11 @@ job_push(struct conn *c)
 	pthread_mutex_unlock(&q.lock);
 }
 
-/* Reads what is there; hands a whole frame to the workers. */
-static void
-conn_read(struct conn *c, int ep)
+/* Reads what is there; hands a whole frame to the workers. registered:
+ * the fd is in the epoll set. Returns 0 when more is to come, else 1 (the
+ * frame went to a worker, or the connection was closed). */
+static int
+conn_read(struct conn *c, int ep, int registered)
 {
 	size_t need;
 	ssize_t r;
@@ -400,7 +410,7 @@ conn_read(struct conn *c, int ep)
 		need = c->have < 2 ? 2 : 2 + proto_frame_len(c->in);
 		if (c->have >= 2 && (need == 2 || need > sizeof(c->in))) {
 			conn_close(c);		/* empty or oversized frame */
-			return;
+			return 1;
 		}
 		if (c->have == need)
 			break;
@@ -408,16 +418,18 @@ conn_read(struct conn *c, int ep)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 && errno == EAGAIN)
-			return;
+			return 0;
 		if (r <= 0) {
 			conn_close(c);
-			return;
+			return 1;
 		}
 		c->have += (size_t)r;
 	}
 	c->state = C_WORKING;
-	epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+	if (registered)
+		epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
 	job_push(c);
+	return 1;
 }
 
 /* Writes what is left of the answer; then waits for the next request. */
@@ -690,7 +702,7 @@ server_run(const struct request_ctx *ctx, int lfd, int nworkers)
 				struct conn *c = p;
 
 				if (c->state == C_READING)
-					conn_read(c, ep);
+					(void)conn_read(c, ep, 1);
 				else if (c->state == C_WRITING)
 					conn_write(c, ep);
 			}
