@@ -293,21 +293,15 @@ account_key(const char *login, size_t len, const char *default_domain,
 		snprintf(out, cap, "u:%s@%s", user, domain);
 }
 
-int
-penalty_check(const struct proto_request *req, const char *default_domain,
-    long long now, struct penalty_ticket *tk)
+/* Sets tk->blocked and tk->delay_ms from the failures of its address and
+ * account keys; the delay is at least floor_ms. */
+static void
+decide(struct penalty_ticket *tk, long long now, int floor_ms)
 {
 	struct entry *a = NULL, *u = NULL;
 	unsigned fa = 0, fu = 0;
 	int da, du;
 
-	memset(tk, 0, sizeof(*tk));
-	if (!t.pc.enabled)
-		return 0;
-	addr_key(req->remote_ip.p, req->remote_ip.len, tk->addr,
-	    sizeof(tk->addr));
-	account_key(req->login.p, req->login.len, default_domain, tk->account,
-	    sizeof(tk->account));
 	pthread_mutex_lock(&t.lock);
 	if (tk->addr[0] != '\0' && (a = find(tk->addr)) != NULL)
 		fa = count(a, now);
@@ -319,8 +313,40 @@ penalty_check(const struct proto_request *req, const char *default_domain,
 	    (locked(u, now) && (tk->addr[0] == '\0' || fa > 0));
 	da = delay_for(fa);
 	du = delay_for(fu);
-	tk->delay_ms = tk->blocked ? 0 : da > du ? da : du;
+	da = da > du ? da : du;
+	tk->delay_ms = tk->blocked ? 0 : da > floor_ms ? da : floor_ms;
 	pthread_mutex_unlock(&t.lock);
+}
+
+int
+penalty_check(const struct proto_request *req, const char *default_domain,
+    long long now, struct penalty_ticket *tk)
+{
+	memset(tk, 0, sizeof(*tk));
+	if (!t.pc.enabled)
+		return 0;
+	addr_key(req->remote_ip.p, req->remote_ip.len, tk->addr,
+	    sizeof(tk->addr));
+	account_key(req->login.p, req->login.len, default_domain, tk->account,
+	    sizeof(tk->account));
+	decide(tk, now, 0);
+	return tk->blocked;
+}
+
+int
+penalty_rekey(struct penalty_ticket *tk, const char *user,
+    const char *domain, long long now)
+{
+	char key[PENALTY_MAX_KEY + 1];
+
+	if (!t.pc.enabled)
+		return 0;
+	snprintf(key, sizeof(key), "u:%s@%s", user, domain);
+	name_fold(key, strlen(key));
+	if (strcmp(key, tk->account) == 0)
+		return tk->blocked;
+	memcpy(tk->account, key, strlen(key) + 1);
+	decide(tk, now, tk->delay_ms);
 	return tk->blocked;
 }
 

@@ -47,6 +47,12 @@ void penalty_end(void);
 int penalty_check(const struct proto_request *req, const char *default_domain,
     long long now_ms, struct penalty_ticket *t);
 
+/* Once the database has named the real account (an alias domain, a '%'
+ * login): switches *t to that account's key, so that failures through any
+ * alias count against one budget, and decides again. Returns t->blocked. */
+int penalty_rekey(struct penalty_ticket *t, const char *user,
+    const char *domain, long long now_ms);
+
 /* After the answer: a NO counts against the address and the account, an
  * OK forgets the account's failures; TEMP and blocked attempts count for
  * nothing. Logs once when a key starts being delayed and once when it

@@ -74,16 +74,17 @@ fill_user(const struct conf *cf, const struct pool_user *row,
 	u->flags = row->pw_gid;
 }
 
-/* AUTH and LOOKUP share this path; lookup skips the password. */
+/* AUTH and LOOKUP share this path; a lookup (pt NULL) skips the password
+ * and the throttle. */
 static enum auth_result
 login(const struct request_ctx *ctx, const struct proto_request *req,
-    int lookup, struct proto_user *out, const char **reason)
+    struct penalty_ticket *pt, struct proto_user *out, const char **reason)
 {
 	char user[NAME_MAX_USER + 1], domain[NAME_MAX_DOMAIN + 1];
 	struct pool_user row;
 	struct pool_conn *conn;
 	enum pool_status st;
-	int match, locked;
+	int lookup = pt == NULL, match, locked;
 
 	if (name_split_login(req->login.p, req->login.len,
 	    ctx->conf->default_domain, user, domain, reason) < 0)
@@ -107,6 +108,10 @@ login(const struct request_ctx *ctx, const struct proto_request *req,
 	}
 	if (lookup) {
 		match = 1;
+	} else if (penalty_rekey(pt, row.name, row.domain, io_now_ms())) {
+		explicit_bzero(&row, sizeof(row));
+		*reason = "throttled: too many failures";
+		return AUTH_NO;
 	} else {
 		/* A locked hash refuses every kind of secret, digests too. */
 		locked = row.passwd[0] == '!' || row.passwd[0] == '*';
@@ -183,7 +188,7 @@ request_handle(const struct request_ctx *ctx, const struct peer *peer,
 			resp->result = AUTH_NO;
 			reason = "throttled: too many failures";
 		} else {
-			resp->result = login(ctx, req, 0, &resp->user, &reason);
+			resp->result = login(ctx, req, &pt, &resp->user, &reason);
 		}
 		penalty_note(&pt, resp->result, io_now_ms());
 		if (resp->result == AUTH_OK) {
@@ -205,7 +210,7 @@ request_handle(const struct request_ctx *ctx, const struct peer *peer,
 			reason = "lookup refused: peer is neither root nor in "
 			    "lookup_users";
 		} else {
-			resp->result = login(ctx, req, 1, &resp->user, &reason);
+			resp->result = login(ctx, req, NULL, &resp->user, &reason);
 		}
 		log_login(req, peer, resp->result, reason);
 		break;

@@ -90,6 +90,27 @@ def test_fifty_wrong_then_right_from_another_address(t):
         assert rc == 0 and "127.0.0.9" not in out, out
 
 
+def test_alias_domains_share_one_account_budget(t):
+    # user@alias1, user@alias2, USER@real: one row, so one failure budget.
+    t.add_user("aliased", "example.com", "aliased-pw")
+    aliases = ["brute-alias%d.example" % i for i in range(4)]
+    t.mysql.sql("".join("REPLACE INTO aliasdomains (alias, domain) VALUES "
+                        "('%s', 'example.com');" % a for a in aliases), "vpopmail")
+    with daemon(t, "vauthd-penalty-alias", PENALTY) as d:
+        for i in range(12):
+            who = "aliased@" + aliases[i % len(aliases)]
+            expect(login(d, who, "guess-%d" % i, "127.0.1.%d" % (i + 1)), 1, who)
+        rc, out, err = vadmin(d, "throttles")
+        assert rc == 0, err
+        assert "account aliased@example.com failures 12 delay 80ms cooldown" in out, out
+        for a in aliases:
+            assert "aliased@" + a not in out, out
+        # A failed address is now refused for the real account, whatever
+        # the alias; a clean address still gets in.
+        expect(login(d, "aliased@" + aliases[0], "aliased-pw", "127.0.1.2"), 1)
+        expect(login(d, "aliased@" + aliases[1], "aliased-pw", "127.0.1.99"), 0)
+
+
 def test_without_the_defence_guessing_is_never_refused(t):
     # The shared daemon runs with penalty = no: the 51st try is checked.
     t.add_user("open", "example.com", "open-pw")
