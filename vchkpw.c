@@ -22,6 +22,9 @@
  * anything else, 1 included, is an internal failure. */
 #define EXIT_DOVECOT_UNKNOWN 3
 
+/* How long the caller has to write fd 3 and close it. */
+#define CHKPW_READ_TIMEOUT_MS 5000
+
 /* Long enough for "userdb_mail=maildir:" plus a home and "/Maildir". */
 #define ENV_MAX (PROTO_MAX_HOME + 64)
 
@@ -235,7 +238,9 @@ main(int argc, char **argv)
 	if (strcmp(base, "checkpassword-reply") == 0)
 		dovecot = 1;
 
-	n = io_read_all(3, in, sizeof(in));
+	/* A caller that never closes fd 3 must not hold us (and a
+	 * connection slot) forever. */
+	n = io_read_all_by(3, in, sizeof(in), io_now_ms() + CHKPW_READ_TIMEOUT_MS);
 	if (n < 0)
 		die(EXIT_USAGE, "unable to read fd 3: %s", strerror(errno));
 	close(3);

@@ -8,6 +8,10 @@
 /* Reads until EOF or cap bytes. Returns the count, or -1 with errno. */
 ssize_t io_read_all(int fd, void *buf, size_t cap);
 
+/* io_read_all, but gives up at the monotonic deadline (milliseconds, see
+ * io_now_ms): -1 with errno ETIMEDOUT when EOF has not come by then. */
+ssize_t io_read_all_by(int fd, void *buf, size_t cap, long long deadline_ms);
+
 /* Writes all of buf. Returns 0, or -1 with errno. */
 int io_write_all(int fd, const void *buf, size_t len);
 

@@ -37,6 +37,48 @@ io_read_all(int fd, void *buf, size_t cap)
 	return (ssize_t)got;
 }
 
+/* Reads into buf until cap bytes or EOF, polling so as to give up at the
+ * deadline. Returns the count, or -1 with errno (ETIMEDOUT). */
+static ssize_t
+read_by(int fd, void *buf, size_t cap, long long deadline_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t got = 0;
+	long long left;
+	ssize_t r;
+	int n;
+
+	while (got < cap) {
+		left = deadline_ms - io_now_ms();
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			continue;
+		r = read(fd, (char *)buf + got, cap - got);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+ssize_t
+io_read_all_by(int fd, void *buf, size_t cap, long long deadline_ms)
+{
+	return read_by(fd, buf, cap, deadline_ms);
+}
+
 int
 io_write_all(int fd, const void *buf, size_t len)
 {
@@ -57,35 +99,13 @@ io_write_all(int fd, const void *buf, size_t len)
 int
 io_read_exact_by(int fd, void *buf, size_t len, long long deadline_ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	size_t got = 0;
-	long long left;
-	ssize_t r;
-	int n;
+	ssize_t n = read_by(fd, buf, len, deadline_ms);
 
-	while (got < len) {
-		left = deadline_ms - io_now_ms();
-		if (left <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			continue;
-		r = read(fd, (char *)buf + got, len - got);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0) {
-			errno = EPIPE;
-			return -1;
-		}
-		got += (size_t)r;
+	if (n < 0)
+		return -1;
+	if ((size_t)n < len) {
+		errno = EPIPE;
+		return -1;
 	}
 	return 0;
 }

@@ -171,6 +171,28 @@ def test_usage_errors_exit_2(t):
     assert r.returncode == 2, r
 
 
+def test_fd3_never_closed_is_misuse_not_a_hang(t):
+    # The caller writes its input and keeps fd 3 open: vchkpw gives up
+    # after its read timeout (5 s) with exit 2, and never asks vauthd.
+    bindir = os.environ.get("BIN", "build/bin")
+    p = subprocess.Popen(["/bin/sh", "-c", 'exec "$0" "$@" 3<&0',
+                          os.path.join(bindir, "vchkpw"), "/bin/true"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE,
+                         env={"VAUTHD_SOCKET": t.vauthd.socket, "TCPLOCALPORT": "110"})
+    try:
+        p.stdin.write(vchkpw_input("alice@example.com", "alice-pw"))
+        p.stdin.flush()
+        rc = p.wait(timeout=30)
+        err = p.stderr.read().decode()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        p.stdin.close()
+    assert rc == 2 and "timed out" in err, (rc, err)
+
+
 def test_hostile_logins_refused_and_logged_safely(t):
     hostile = [
         "' OR '1'='1", "alice' -- @example.com", "alice@example.com' OR 1=1 -- ",
