@@ -68,9 +68,12 @@ $(BUILD)/%.o: %.c
 $(BUILD)/vauthd/pool.o: ALL_CFLAGS += $(MYSQL_CFLAGS)
 $(BUILD)/vauthd/relaydb.o: ALL_CFLAGS += $(MYSQL_CFLAGS)
 
+# VCHKPW_LDFLAGS=-static saves the dynamic loader's ~0.17 ms per login
+# (measured by make bench), at the price of a rebuild for libc updates.
+VCHKPW_LDFLAGS ?=
 $(BIN)/vchkpw: $(BUILD)/vchkpw.o $(CLIENT_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) $(VCHKPW_LDFLAGS) -o $@ $^
 
 $(BIN)/vadmin: $(VADMIN_OBJ) $(LIB_OBJ) $(RELAY_OBJ)
 	@mkdir -p $(dir $@)
