@@ -70,22 +70,24 @@ call(const char *name, const char *sock, const struct proto_request *req,
 	return EXIT_TEMP;
 }
 
-/* Options both commands take: -S socket, -f config; plus, for stats,
- * --prometheus. Returns the index of the first operand, or -1. */
-static int
-options(int argc, char **argv, int allow_prom, const char **sock,
-    const char **conf, int *prom)
+int
+daemon_options(int argc, char **argv, const char **sock, const char **conf,
+    int *prom, int *all)
 {
 	int i;
 
-	for (i = 1; i < argc; i++) {
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-S") == 0 && i + 1 < argc)
 			*sock = argv[++i];
 		else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
 			*conf = argv[++i];
-		else if (allow_prom && (strcmp(argv[i], "--prometheus") == 0 ||
+		else if (prom != NULL && (strcmp(argv[i], "--prometheus") == 0 ||
 		    strcmp(argv[i], "-p") == 0))
 			*prom = 1;
+		else if (all != NULL && strcmp(argv[i], "-a") == 0)
+			*all = 1;
+		else if (strcmp(argv[i], "--") == 0)
+			return i + 1;
 		else
 			return -1;
 	}
@@ -102,7 +104,7 @@ cmd_stats(int argc, char **argv)
 	char path[sizeof(((struct conf *)0)->socket)];
 	int prom = 0, rc;
 
-	if (options(argc, argv, 1, &sock, &conf, &prom) < 0) {
+	if (daemon_options(argc, argv, &sock, &conf, &prom, NULL) != argc) {
 		fprintf(stderr, "usage: vadmin stats [--prometheus] "
 		    "[-S socket] [-f config]\n");
 		return 2;
@@ -133,9 +135,9 @@ cmd_flush(int argc, char **argv)
 	struct proto_response resp;
 	const char *sock = NULL, *conf = NULL;
 	char path[sizeof(((struct conf *)0)->socket)];
-	int prom = 0, rc;
+	int rc;
 
-	if (options(argc, argv, 0, &sock, &conf, &prom) < 0) {
+	if (daemon_options(argc, argv, &sock, &conf, NULL, NULL) != argc) {
 		fprintf(stderr, "usage: vadmin flush [-S socket] [-f config]\n");
 		return 2;
 	}

@@ -12,6 +12,12 @@
 int daemon_socket(const char *opt_socket, const char *opt_conf, char *out,
     size_t cap);
 
+/* The options of the commands that ask vauthd: -S socket, -f config,
+ * "--"; also --prometheus (-p) when prom is not NULL, -a when all is not
+ * NULL. Returns the index of the first operand, or -1. */
+int daemon_options(int argc, char **argv, const char **sock,
+    const char **conf, int *prom, int *all);
+
 /* Sends req; says on stderr what went wrong. Returns the exit status: 0
  * for 'O', 1 for 'N', 111 when vauthd could not be asked or said 'T'. */
 int daemon_ask(const char *name, const char *sock,

@@ -12,29 +12,6 @@
 
 #define EXIT_TEMP 111
 
-/* -S socket, -f config, -a (all); operands after them. Returns the index
- * of the first operand, or -1. */
-static int
-options(int argc, char **argv, const char **sock, const char **conf,
-    int *all)
-{
-	int i;
-
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-S") == 0 && i + 1 < argc)
-			*sock = argv[++i];
-		else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
-			*conf = argv[++i];
-		else if (all != NULL && strcmp(argv[i], "-a") == 0)
-			*all = 1;
-		else if (strcmp(argv[i], "--") == 0)
-			return i + 1;
-		else
-			return -1;
-	}
-	return i;
-}
-
 static int
 cmd_throttles(int argc, char **argv)
 {
@@ -45,7 +22,7 @@ cmd_throttles(int argc, char **argv)
 	char path[sizeof(((struct conf *)0)->socket)];
 	int rc;
 
-	if (options(argc, argv, &sock, &conf, NULL) != argc) {
+	if (daemon_options(argc, argv, &sock, &conf, NULL, NULL) != argc) {
 		fprintf(stderr, "usage: vadmin throttles [-S socket] "
 		    "[-f config]\n");
 		return 2;
@@ -114,7 +91,7 @@ cmd_unthrottle(int argc, char **argv)
 	char path[sizeof(((struct conf *)0)->socket)];
 	int i, all = 0, rc = 0, r;
 
-	i = options(argc, argv, &sock, &conf, &all);
+	i = daemon_options(argc, argv, &sock, &conf, NULL, &all);
 	if (i < 0 || (all == (i < argc))) {
 		fprintf(stderr, "usage: vadmin unthrottle [-S socket] "
 		    "[-f config] -a | address|user@domain ...\n");
