@@ -16,9 +16,9 @@
 
 /* -S wins, then $VAUTHD_SOCKET (as for vchkpw), then the socket named in
  * the config file (-f, else the default one when it is there), then the
- * compiled-in default. Returns 0, or -1 after saying why. */
-static int
-find_socket(const char *opt_socket, const char *opt_conf, char *out,
+ * compiled-in default. */
+int
+daemon_socket(const char *opt_socket, const char *opt_conf, char *out,
     size_t cap)
 {
 	static struct conf cf;
@@ -47,10 +47,8 @@ find_socket(const char *opt_socket, const char *opt_conf, char *out,
 	return 0;
 }
 
-/* Sends one request; prints what went wrong. Returns the exit status: 0
- * for 'O', 1 for 'N' (vauthd refused: not root), 111 otherwise. */
-static int
-call(const char *name, const char *sock, const struct proto_request *req,
+int
+daemon_ask(const char *name, const char *sock, const struct proto_request *req,
     struct proto_response *resp, unsigned char *buf, size_t cap)
 {
 	if (client_call(sock, req, resp, buf, cap, CLIENT_TIMEOUT_MS) < 0) {
@@ -94,37 +92,46 @@ daemon_options(int argc, char **argv, const char **sock, const char **conf,
 	return i;
 }
 
+int
+daemon_print(const char *name, const char *sock,
+    const struct proto_request *req)
+{
+	static unsigned char buf[PROTO_MAX_RESPONSE + 2];
+	struct proto_response resp;
+	int rc;
+
+	rc = daemon_ask(name, sock, req, &resp, buf, sizeof(buf));
+	if (rc != 0)
+		return rc;
+	if (fwrite(resp.text.p, 1, resp.text.len, stdout) != resp.text.len ||
+	    fflush(stdout) != 0) {
+		fprintf(stderr, "vadmin: %s: unable to write: %s\n", name,
+		    strerror(errno));
+		return EXIT_TEMP;
+	}
+	return 0;
+}
+
 static int
 cmd_stats(int argc, char **argv)
 {
-	static unsigned char buf[PROTO_MAX_RESPONSE + 2];
 	struct proto_request req;
-	struct proto_response resp;
 	const char *sock = NULL, *conf = NULL;
 	char path[sizeof(((struct conf *)0)->socket)];
-	int prom = 0, rc;
+	int prom = 0;
 
 	if (daemon_options(argc, argv, &sock, &conf, &prom, NULL) != argc) {
 		fprintf(stderr, "usage: vadmin stats [--prometheus] "
 		    "[-S socket] [-f config]\n");
 		return 2;
 	}
-	if (find_socket(sock, conf, path, sizeof(path)) < 0)
+	if (daemon_socket(sock, conf, path, sizeof(path)) < 0)
 		return 2;
 	memset(&req, 0, sizeof(req));
 	req.op = PROTO_STATS;
 	req.format.p = prom ? "prometheus" : "text";
 	req.format.len = strlen(req.format.p);
-	rc = call("stats", path, &req, &resp, buf, sizeof(buf));
-	if (rc != 0)
-		return rc;
-	if (fwrite(resp.text.p, 1, resp.text.len, stdout) != resp.text.len ||
-	    fflush(stdout) != 0) {
-		fprintf(stderr, "vadmin: stats: unable to write: %s\n",
-		    strerror(errno));
-		return EXIT_TEMP;
-	}
-	return 0;
+	return daemon_print("stats", path, &req);
 }
 
 static int
@@ -141,11 +148,11 @@ cmd_flush(int argc, char **argv)
 		fprintf(stderr, "usage: vadmin flush [-S socket] [-f config]\n");
 		return 2;
 	}
-	if (find_socket(sock, conf, path, sizeof(path)) < 0)
+	if (daemon_socket(sock, conf, path, sizeof(path)) < 0)
 		return 2;
 	memset(&req, 0, sizeof(req));
 	req.op = PROTO_FLUSH;
-	rc = call("flush", path, &req, &resp, buf, sizeof(buf));
+	rc = daemon_ask("flush", path, &req, &resp, buf, sizeof(buf));
 	if (rc == 0)
 		puts("vauthd: login cache flushed");
 	return rc;
@@ -158,18 +165,3 @@ const struct vadmin_cmd daemon_cmds[] = {
 	    "make vauthd forget its cached logins" },
 	{ NULL, NULL, NULL, NULL },
 };
-
-/* For the other commands that ask vauthd (throttle.c); see daemon.h. */
-int
-daemon_socket(const char *opt_socket, const char *opt_conf, char *out,
-    size_t cap)
-{
-	return find_socket(opt_socket, opt_conf, out, cap);
-}
-
-int
-daemon_ask(const char *name, const char *sock, const struct proto_request *req,
-    struct proto_response *resp, unsigned char *buf, size_t cap)
-{
-	return call(name, sock, req, resp, buf, cap);
-}

@@ -18,6 +18,11 @@ int daemon_socket(const char *opt_socket, const char *opt_conf, char *out,
 int daemon_options(int argc, char **argv, const char **sock,
     const char **conf, int *prom, int *all);
 
+/* Sends req and writes the text of vauthd's 'O' to stdout. Returns the
+ * exit status, as daemon_ask. */
+int daemon_print(const char *name, const char *sock,
+    const struct proto_request *req);
+
 /* Sends req; says on stderr what went wrong. Returns the exit status: 0
  * for 'O', 1 for 'N', 111 when vauthd could not be asked or said 'T'. */
 int daemon_ask(const char *name, const char *sock,

@@ -15,12 +15,9 @@
 static int
 cmd_throttles(int argc, char **argv)
 {
-	static unsigned char buf[PROTO_MAX_RESPONSE + 2];
 	struct proto_request req;
-	struct proto_response resp;
 	const char *sock = NULL, *conf = NULL;
 	char path[sizeof(((struct conf *)0)->socket)];
-	int rc;
 
 	if (daemon_options(argc, argv, &sock, &conf, NULL, NULL) != argc) {
 		fprintf(stderr, "usage: vadmin throttles [-S socket] "
@@ -31,16 +28,7 @@ cmd_throttles(int argc, char **argv)
 		return 2;
 	memset(&req, 0, sizeof(req));
 	req.op = PROTO_THROTTLES;
-	rc = daemon_ask("throttles", path, &req, &resp, buf, sizeof(buf));
-	if (rc != 0)
-		return rc;
-	if (fwrite(resp.text.p, 1, resp.text.len, stdout) != resp.text.len ||
-	    fflush(stdout) != 0) {
-		fprintf(stderr, "vadmin: throttles: unable to write: %s\n",
-		    strerror(errno));
-		return EXIT_TEMP;
-	}
-	return 0;
+	return daemon_print("throttles", path, &req);
 }
 
 /* 'N' to UNTHROTTLE means nothing matched, so this one reads the answer
